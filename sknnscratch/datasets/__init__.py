@@ -1,0 +1,21 @@
+"""Datasets: the bundled MNIST digits, Fashion-MNIST, a spiral toy problem and
+a reader and writer for the IDX file format they use.
+
+MNIST ships with the repository in ``data/mnist/`` (CC BY-SA 3.0); see
+:func:`load_mnist` for how its files are located and verified.
+"""
+
+from ._idx import IDXFormatError, read_idx, write_idx
+from ._mnist import ChecksumError, load_fashion_mnist, load_mnist, load_mnist_split
+from ._spiral import make_spiral
+
+__all__ = [
+    "ChecksumError",
+    "IDXFormatError",
+    "load_fashion_mnist",
+    "load_mnist",
+    "load_mnist_split",
+    "make_spiral",
+    "read_idx",
+    "write_idx",
+]

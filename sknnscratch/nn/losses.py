@@ -1,0 +1,83 @@
+r"""Loss functions for the output layer.
+
+Each loss is a pair of small, stateless functions:
+
+``per_sample(y_true, y_out, out_activation)``
+    The loss of every row, shape ``(n_samples,)``. The network averages it
+    (weighted by ``sample_weight``) and adds the L2 penalty.
+``delta(y_true, y_out, out_activation, out)``
+    :math:`\delta = \partial \ell / \partial z` for every row, written into
+    ``out``: the gradient with respect to the output layer's *pre-activation*
+    :math:`z`, which is where backpropagation starts.
+
+``log_loss`` (cross-entropy)
+    With a softmax output (multiclass):
+    :math:`\ell = -\sum_k y_k \log a_k`.
+    With logistic outputs (binary, multilabel):
+    :math:`\ell = -\sum_k [y_k \log a_k + (1 - y_k) \log(1 - a_k)]`.
+    In both cases the output activation is the loss's *canonical link*, and the
+    chain rule through it collapses to :math:`\delta = a - y`: no Jacobian, no
+    division by :math:`a (1 - a)`, which is both faster and numerically safer.
+
+``squared_error`` (the quadratic cost of the classic from-scratch networks)
+    :math:`\ell = \tfrac12 \sum_k (a_k - y_k)^2`, so
+    :math:`\partial \ell / \partial a = a - y`, and
+    :math:`\delta = f'(z)^T (a - y)` through the output activation's own
+    backward function (for a logistic output :math:`(a - y)\, a (1 - a)`: the
+    learning slowdown of saturated sigmoid units that motivated cross-entropy).
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy.special import xlogy
+
+from .activations import OUTPUT_ACTIVATIONS
+
+__all__ = ["LOSSES", "Loss"]
+
+
+class Loss(NamedTuple):
+    """A loss as a pair of functions (see the module docstring)."""
+
+    per_sample: callable
+    delta: callable
+
+
+def _clipped(y_out):
+    # log(0) would give -inf for a confidently wrong prediction; clip to the
+    # dtype's eps as scikit-learn's MLP does, so the loss stays finite.
+    eps = np.finfo(y_out.dtype).eps
+    return np.clip(y_out, eps, 1 - eps)
+
+
+def log_loss_per_sample(y_true, y_out, out_activation):
+    """Cross-entropy of each row (categorical or binary, by output)."""
+    prob = _clipped(y_out)
+    if out_activation == "softmax":
+        return -xlogy(y_true, prob).sum(axis=1)
+    return -(xlogy(y_true, prob) + xlogy(1 - y_true, 1 - prob)).sum(axis=1)
+
+
+def log_loss_delta(y_true, y_out, out_activation, out):
+    r""":math:`\delta = a - y` (canonical link: softmax or logistic output)."""
+    return np.subtract(y_out, y_true, out=out)
+
+
+def squared_error_per_sample(y_true, y_out, out_activation):
+    r""":math:`\tfrac12 \sum_k (a_k - y_k)^2` of each row."""
+    residual = y_out - y_true
+    return 0.5 * np.einsum("ij,ij->i", residual, residual)
+
+
+def squared_error_delta(y_true, y_out, out_activation, out):
+    r""":math:`\delta = f'(z)^T (a - y)` through the output activation."""
+    np.subtract(y_out, y_true, out=out)
+    return OUTPUT_ACTIVATIONS[out_activation].backward(y_out, out)
+
+
+#: Losses keyed by the public ``loss`` option names.
+LOSSES = {
+    "log_loss": Loss(log_loss_per_sample, log_loss_delta),
+    "squared_error": Loss(squared_error_per_sample, squared_error_delta),
+}

@@ -1,0 +1,192 @@
+r"""Gradient-based optimizers, each a plain class with one ``update`` method.
+
+``update(params, grads, learning_rate)`` changes the flat parameter vector
+``params`` in place from the flat gradient ``grads`` (both from
+:class:`~sknnscratch.nn.network.Network`). The learning rate comes from the
+schedule (:mod:`sknnscratch.nn.schedules`) at every step, so every schedule
+works with every optimizer. All state is a few flat arrays and a step count,
+available as a plain dict through ``state_dict()`` / ``load_state_dict()``.
+
+With :math:`g` the gradient, :math:`\eta` the learning rate and :math:`t` the
+step count (after increment):
+
+``sgd`` (exactly scikit-learn's, momentum :math:`\mu`)
+    :math:`v \leftarrow \mu v - \eta g`; then
+    :math:`\theta \leftarrow \theta + v` (classical momentum), or
+    :math:`\theta \leftarrow \theta + \mu v - \eta g` (Nesterov's momentum).
+    With :math:`\mu = 0` both are plain gradient descent.
+``adagrad`` (Duchi et al., 2011)
+    :math:`G \leftarrow G + g^2`;
+    :math:`\theta \leftarrow \theta - \eta\, g / (\sqrt{G} + \epsilon)`.
+``rmsprop`` (Tieleman & Hinton, 2012; decay :math:`\rho`)
+    :math:`s \leftarrow \rho s + (1 - \rho) g^2`;
+    :math:`\theta \leftarrow \theta - \eta\, g / (\sqrt{s} + \epsilon)`.
+``adam`` (Kingma & Ba, 2014; as scikit-learn writes it)
+    :math:`m \leftarrow \beta_1 m + (1 - \beta_1) g`,
+    :math:`v \leftarrow \beta_2 v + (1 - \beta_2) g^2`,
+    :math:`\hat\eta = \eta \sqrt{1 - \beta_2^t} / (1 - \beta_1^t)`,
+    :math:`\theta \leftarrow \theta - \hat\eta\, m / (\sqrt{v} + \epsilon)`.
+
+Why the ``_flush_subnormals`` step: a moving average whose gradient is always
+zero (a weight from an always-blank MNIST border pixel, with ``alpha=0``)
+decays geometrically, :math:`m \beta^k`, and after a few hundred steps enters
+the *subnormal* range below ``finfo(dtype).tiny``. x86 arithmetic on subnormal
+numbers is one to two orders of magnitude slower, and training slows down as
+they accumulate. Every ``FLUSH_INTERVAL`` steps, each decaying state array is
+swept once: entries too small to stay normal until the next sweep are set to
+zero. They are at most ``tiny / decay**FLUSH_INTERVAL`` (about 1e-35 in
+float32 for :math:`\beta_1 = 0.9`), far below anything that moves a weight.
+"""
+
+import numpy as np
+
+__all__ = ["OPTIMIZERS", "SGD", "Adagrad", "RMSprop", "Adam"]
+
+#: Steps between two sweeps of the optimizer state for near-subnormal values.
+FLUSH_INTERVAL = 64
+
+
+class Optimizer:
+    """Shared bookkeeping: the step count, state arrays and subnormal sweeps.
+
+    Subclasses name their state arrays in ``slots`` and, for each one that
+    decays geometrically, its decay factor in ``_decays``.
+    """
+
+    slots = ()
+
+    def __init__(self, n_params, dtype):
+        self.t = 0
+        self.dtype = np.dtype(dtype)
+        for name in self.slots:
+            setattr(self, name, np.zeros(n_params, dtype=self.dtype))
+        # Scratch space so that an update allocates nothing.
+        self._scratch = np.empty(n_params, dtype=self.dtype)
+        self._decays = {}
+
+    def update(self, params, grads, learning_rate):
+        """Apply one step in place; subclasses do the math in ``_step``."""
+        self.t += 1
+        self._step(params, grads, learning_rate)
+        if self.t % FLUSH_INTERVAL == 0:
+            self._flush_subnormals()
+
+    def _flush_subnormals(self):
+        tiny = np.finfo(self.dtype).tiny
+        for name, decay in self._decays.items():
+            if decay <= 0:
+                continue  # no decay, so nothing shrinks towards subnormals
+            threshold = tiny / decay**FLUSH_INTERVAL
+            state = getattr(self, name)
+            np.abs(state, out=self._scratch)
+            np.copyto(state, 0, where=self._scratch < threshold)
+
+    def state_dict(self):
+        """The optimizer's state as a plain dict (step count and arrays)."""
+        return {"t": self.t, **{name: getattr(self, name) for name in self.slots}}
+
+    def load_state_dict(self, state):
+        """Restore a state saved by :meth:`state_dict` (arrays are copied)."""
+        self.t = int(state["t"])
+        for name in self.slots:
+            getattr(self, name)[...] = state[name]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with (Nesterov) momentum."""
+
+    slots = ("velocity",)
+
+    def __init__(self, n_params, dtype, momentum=0.9, nesterovs_momentum=True):
+        super().__init__(n_params, dtype)
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self._decays = {"velocity": momentum}
+
+    def _step(self, params, grads, learning_rate):
+        step = np.multiply(grads, learning_rate, out=self._scratch)  # eta * g
+        self.velocity *= self.momentum
+        self.velocity -= step  # v = mu v - eta g
+        if self.nesterovs_momentum:
+            params -= step
+            params += np.multiply(self.velocity, self.momentum, out=step)
+        else:
+            params += self.velocity
+
+
+class Adagrad(Optimizer):
+    """Adagrad: per-weight rates shrinking with the summed squared gradients."""
+
+    slots = ("sum_squares",)
+
+    def __init__(self, n_params, dtype, epsilon=1e-8):
+        super().__init__(n_params, dtype)
+        self.epsilon = epsilon
+
+    def _step(self, params, grads, learning_rate):
+        scratch = np.multiply(grads, grads, out=self._scratch)
+        self.sum_squares += scratch  # G += g^2
+        np.sqrt(self.sum_squares, out=scratch)
+        scratch += self.epsilon
+        np.divide(grads, scratch, out=scratch)
+        scratch *= learning_rate
+        params -= scratch
+
+
+class RMSprop(Optimizer):
+    """RMSprop: Adagrad with a moving average of squared gradients."""
+
+    slots = ("mean_squares",)
+
+    def __init__(self, n_params, dtype, rho=0.9, epsilon=1e-8):
+        super().__init__(n_params, dtype)
+        self.rho = rho
+        self.epsilon = epsilon
+        self._decays = {"mean_squares": rho}
+
+    def _step(self, params, grads, learning_rate):
+        scratch = np.multiply(grads, grads, out=self._scratch)
+        scratch *= 1 - self.rho
+        self.mean_squares *= self.rho
+        self.mean_squares += scratch  # s = rho s + (1 - rho) g^2
+        np.sqrt(self.mean_squares, out=scratch)
+        scratch += self.epsilon
+        np.divide(grads, scratch, out=scratch)
+        scratch *= learning_rate
+        params -= scratch
+
+
+class Adam(Optimizer):
+    """Adam: momentum on the gradient and RMSprop's scaling, bias-corrected."""
+
+    slots = ("first_moment", "second_moment")
+
+    def __init__(self, n_params, dtype, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        super().__init__(n_params, dtype)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self._decays = {"first_moment": beta_1, "second_moment": beta_2}
+
+    def _step(self, params, grads, learning_rate):
+        m, v, scratch = self.first_moment, self.second_moment, self._scratch
+        m *= self.beta_1
+        m += np.multiply(grads, 1 - self.beta_1, out=scratch)
+        v *= self.beta_2
+        np.multiply(grads, grads, out=scratch)
+        scratch *= 1 - self.beta_2
+        v += scratch
+        # Bias correction folded into the step size, as scikit-learn does.
+        corrected_rate = (
+            learning_rate * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
+        )
+        np.sqrt(v, out=scratch)
+        scratch += self.epsilon
+        np.divide(m, scratch, out=scratch)
+        scratch *= corrected_rate
+        params -= scratch
+
+
+#: Optimizers keyed by the public ``optimizer`` option names ('lbfgs' is not a
+#: step rule but a full-batch method: see :func:`~sknnscratch.nn.training.fit_lbfgs`).
+OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}

@@ -1,0 +1,427 @@
+"""The training loops: mini-batch epochs for the step optimizers, and L-BFGS.
+
+One epoch of :func:`fit_stochastic`, in order:
+
+1. shuffle the row order (``rng``, from ``random_state``);
+2. for each mini-batch: forward pass, loss, backward pass
+   (:meth:`Network.loss_and_gradient`), then ``optimizer.update`` with the
+   schedule's current learning rate;
+3. record the epoch in the history (training loss and running accuracy,
+   validation loss and accuracy when there is a validation set, seconds);
+4. count epochs without improvement (training loss, or validation score with
+   early stopping) and let the schedule decide at a plateau: stop, or lower
+   the learning rate.
+
+Two things can end an epoch early, and both leave a usable model:
+
+- the loss (or a weight) becomes inf or NaN: the weights and optimizer state
+  from the start of the epoch, the last known finite ones, are restored and a
+  warning names the epoch and suggests a lower ``learning_rate_init``;
+- Ctrl-C: the current batch finishes, training stops there and warns.
+"""
+
+import signal
+import threading
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+from .metrics import accuracy
+
+__all__ = [
+    "Dataset",
+    "StochasticConfig",
+    "TrainingState",
+    "fit_lbfgs",
+    "fit_stochastic",
+    "new_history",
+]
+
+HISTORY_KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
+
+
+def new_history():
+    """An empty per-epoch history: a dict of equally long lists."""
+    return {key: [] for key in HISTORY_KEYS}
+
+
+@dataclass
+class Dataset:
+    """A design matrix with its target matrix and optional sample weights."""
+
+    X: object
+    Y: np.ndarray
+    sample_weight: np.ndarray | None = None
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    def rows(self, index):
+        """The rows ``index`` (a slice or integer array) as a new Dataset."""
+        weights = self.sample_weight
+        return Dataset(
+            self.X[index], self.Y[index], None if weights is None else weights[index]
+        )
+
+
+@dataclass
+class StochasticConfig:
+    """Settings of a mini-batch training run (the estimator's parameters)."""
+
+    batch_size: int
+    max_iter: int
+    shuffle: bool = True
+    alpha: float = 0.0
+    tol: float = 1e-4
+    n_iter_no_change: int = 10
+    early_stopping: bool = False
+    verbose: bool = False
+    single_epoch: bool = False  # partial_fit: one pass, no convergence warning
+
+
+@dataclass
+class TrainingState:
+    """Everything training accumulates across epochs and ``partial_fit`` calls.
+
+    Plain numbers, lists and arrays only, so that a fitted estimator persists
+    as plain data (``dataclasses.asdict`` gives a dict of them).
+    """
+
+    n_iter: int = 0
+    samples_seen: int = 0
+    loss: float | None = None
+    best_loss: float | None = np.inf
+    best_validation_score: float | None = None
+    no_improvement_count: int = 0
+    learning_rate: float | None = None
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list | None = None
+    history: dict = field(default_factory=new_history)
+    best_params: np.ndarray | None = None
+
+
+class _InterruptFlag:
+    requested = False
+
+
+@contextmanager
+def _deferred_keyboard_interrupt():
+    """Turn the first Ctrl-C into a flag the loop checks between batches.
+
+    A KeyboardInterrupt raised in the middle of an optimizer update would leave
+    the weights half-updated; deferring it to the batch boundary keeps the
+    model consistent. A second Ctrl-C interrupts at once. Signal handlers can
+    only be installed from the main thread, so elsewhere (joblib workers) the
+    plain KeyboardInterrupt path applies.
+    """
+    flag = _InterruptFlag()
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield flag
+        return
+
+    def handler(signum, frame):
+        flag.requested = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _take_rows(X, index, out):
+    """Gather rows of a dense array into a reused buffer (sparse: plain index)."""
+    if sp.issparse(X):
+        return X[index]
+    return np.take(X, index, axis=0, out=out[: len(index)])
+
+
+def _evaluate(network, data, alpha):
+    """Objective and accuracy of the network on a dataset, without dropout."""
+    output = network.predict(data.X)
+    loss = network.objective(output, data.Y, data.sample_weight, alpha)
+    score = accuracy(data.Y, output, network.output_activation, data.sample_weight)
+    return loss, score
+
+
+def fit_stochastic(network, optimizer, schedule, train, validation, config, state, rng):
+    """Train ``network`` with mini-batches; update ``state`` in place.
+
+    Parameters
+    ----------
+    network : Network
+    optimizer : Optimizer
+        One of :data:`~sknnscratch.nn.optimizers.OPTIMIZERS`, built for
+        ``network.params``.
+    schedule : object
+        One of :data:`~sknnscratch.nn.schedules.SCHEDULES`.
+    train : Dataset
+    validation : Dataset or None
+        Scored after every epoch; drives stopping when
+        ``config.early_stopping``.
+    config : StochasticConfig
+    state : TrainingState
+    rng : numpy.random.Generator
+        Shuffles the rows (dropout masks come from the network's own
+        generator, normally the same one).
+
+    Returns
+    -------
+    state : TrainingState
+    """
+    params, grads = network.params, network.grads
+    n_samples = len(train)
+    batch_size = min(config.batch_size, n_samples)
+    dense_input = not sp.issparse(train.X)
+    batch_buffer = (
+        np.empty((batch_size, train.X.shape[1]), dtype=train.X.dtype)
+        if dense_input and config.shuffle
+        else None
+    )
+    snapshot = np.empty_like(params)
+    n_epochs = 1 if config.single_epoch else config.max_iter
+
+    with _deferred_keyboard_interrupt() as interrupt:
+        for _ in range(n_epochs):
+            epoch = len(state.history["epoch"]) + 1
+            np.copyto(snapshot, params)
+            optimizer_snapshot = {
+                k: np.copy(v) for k, v in optimizer.state_dict().items()
+            }
+            started = time.perf_counter()
+            order = rng.permutation(n_samples) if config.shuffle else None
+            loss_sum = 0.0
+            correct_sum = 0.0
+            batches_done = 0
+            try:
+                for start in range(0, n_samples, batch_size):
+                    stop = min(start + batch_size, n_samples)
+                    if order is None:
+                        batch = train.rows(slice(start, stop))
+                    else:
+                        index = order[start:stop]
+                        batch = Dataset(
+                            _take_rows(train.X, index, batch_buffer),
+                            train.Y[index],
+                            None
+                            if train.sample_weight is None
+                            else train.sample_weight[index],
+                        )
+                    loss, output = network.loss_and_gradient(
+                        batch.X, batch.Y, batch.sample_weight, config.alpha
+                    )
+                    if not np.isfinite(loss):
+                        _restore(network, optimizer, snapshot, optimizer_snapshot)
+                        _warn_diverged(epoch, loss, schedule)
+                        return _finish(network, state, config)
+                    optimizer.update(params, grads, schedule.learning_rate)
+                    rows = stop - start
+                    loss_sum += loss * rows
+                    correct_sum += rows * accuracy(
+                        batch.Y, output, network.output_activation
+                    )
+                    batches_done += 1
+                    if interrupt.requested:
+                        raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                if interrupt.requested:
+                    kept = "after that batch"
+                else:
+                    # Raised mid-update: only the epoch's start is consistent.
+                    _restore(network, optimizer, snapshot, optimizer_snapshot)
+                    kept = "from the start of the epoch"
+                warnings.warn(
+                    f"Training interrupted by user in epoch {epoch} after "
+                    f"{batches_done} batches; the model keeps its weights {kept}.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+                return _finish(network, state, config)
+
+            if not np.isfinite(params).all():
+                _restore(network, optimizer, snapshot, optimizer_snapshot)
+                _warn_diverged(epoch, np.inf, schedule)
+                return _finish(network, state, config)
+
+            state.n_iter += 1
+            state.samples_seen += n_samples
+            state.loss = loss_sum / n_samples
+            state.loss_curve.append(state.loss)
+            record = {
+                "epoch": epoch,
+                "loss": state.loss,
+                "accuracy": correct_sum / n_samples,
+                "val_loss": None,
+                "val_accuracy": None,
+            }
+            if validation is not None:
+                record["val_loss"], record["val_accuracy"] = _evaluate(
+                    network, validation, config.alpha
+                )
+            record["seconds"] = time.perf_counter() - started
+            for key in HISTORY_KEYS:
+                state.history[key].append(record[key])
+            if config.verbose:
+                _print_epoch(record)
+
+            _count_improvement(state, record, config, params)
+            schedule.on_epoch_end(state.samples_seen)
+            state.learning_rate = schedule.learning_rate
+            if state.no_improvement_count > config.n_iter_no_change:
+                stop, note = schedule.on_plateau()
+                state.learning_rate = schedule.learning_rate
+                if config.verbose:
+                    watched = (
+                        "Validation score" if config.early_stopping else "Training loss"
+                    )
+                    print(
+                        f"{watched} did not improve more than tol={config.tol:f} "
+                        f"for {config.n_iter_no_change} consecutive epochs. {note}"
+                    )
+                if stop:
+                    break
+                state.no_improvement_count = 0
+        else:
+            if not config.single_epoch:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({config.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=3,
+                )
+    return _finish(network, state, config)
+
+
+def _count_improvement(state, record, config, params):
+    """Update the no-improvement counter as scikit-learn's MLP does."""
+    if config.early_stopping:
+        score = record["val_accuracy"]
+        state.validation_scores.append(score)
+        best = state.best_validation_score
+        if score < best + config.tol:
+            state.no_improvement_count += 1
+        else:
+            state.no_improvement_count = 0
+        if score > best:
+            state.best_validation_score = score
+            state.best_params = params.copy()
+    else:
+        if state.loss > state.best_loss - config.tol:
+            state.no_improvement_count += 1
+        else:
+            state.no_improvement_count = 0
+        state.best_loss = min(state.best_loss, state.loss)
+
+
+def _finish(network, state, config):
+    """With early stopping, end on the best weights seen on the validation set."""
+    if config.early_stopping and state.best_params is not None:
+        np.copyto(network.params, state.best_params)
+    return state
+
+
+def _restore(network, optimizer, params, optimizer_state):
+    np.copyto(network.params, params)
+    optimizer.load_state_dict(optimizer_state)
+
+
+def _warn_diverged(epoch, loss, schedule):
+    restored = "the initial weights" if epoch == 1 else f"those after epoch {epoch - 1}"
+    warnings.warn(
+        f"Training diverged in epoch {epoch}: the loss became {loss}. Training "
+        f"stopped and the last finite weights ({restored}) were restored. "
+        f"Try a lower learning_rate_init (it is {schedule.learning_rate_init:g}), "
+        "or scale the input features (e.g. StandardScaler).",
+        ConvergenceWarning,
+        stacklevel=4,
+    )
+
+
+def _print_epoch(record):
+    line = f"Iteration {record['epoch']}, loss = {record['loss']:.8f}"
+    if record["val_loss"] is not None:
+        line += (
+            f", val_loss = {record['val_loss']:.8f}"
+            f", val_accuracy = {record['val_accuracy']:.4f}"
+        )
+    print(f"{line} ({record['seconds']:.2f} s)")
+
+
+def fit_lbfgs(network, train, alpha, max_iter, max_fun, tol, verbose, state):
+    """Full-batch training with scipy's L-BFGS-B, as scikit-learn's 'lbfgs'.
+
+    L-BFGS needs the exact objective, so there is no dropout and no mini-batch;
+    ``state.history`` gets one entry per L-BFGS iteration.
+    """
+    initial = network.params.copy()
+    started = [time.perf_counter()]
+
+    def objective(flat):
+        network.params[...] = flat
+        loss, _ = network.loss_and_gradient(
+            train.X, train.Y, train.sample_weight, alpha, training=False
+        )
+        # scipy works in float64 whatever the network's dtype.
+        return loss, network.grads.astype(np.float64)
+
+    with _deferred_keyboard_interrupt() as interrupt:
+
+        def callback(intermediate_result):
+            now = time.perf_counter()
+            state.n_iter += 1
+            state.loss_curve.append(float(intermediate_result.fun))
+            record = dict.fromkeys(HISTORY_KEYS)
+            record["epoch"] = len(state.history["epoch"]) + 1
+            record["loss"] = float(intermediate_result.fun)
+            record["seconds"] = now - started[0]
+            for key in HISTORY_KEYS:
+                state.history[key].append(record[key])
+            started[0] = now
+            if verbose:
+                print(f"Iteration {state.n_iter}, loss = {intermediate_result.fun:.8f}")
+            if interrupt.requested:
+                raise StopIteration
+
+        result = scipy.optimize.minimize(
+            objective,
+            initial.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            callback=callback,
+            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+        )
+    if interrupt.requested:
+        warnings.warn(
+            f"Training interrupted by user after {state.n_iter} L-BFGS iterations.",
+            UserWarning,
+            stacklevel=3,
+        )
+    if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
+        network.params[...] = initial
+        warnings.warn(
+            "L-BFGS diverged (the loss became non-finite); the initial weights "
+            "were restored. Scale the input features (e.g. StandardScaler).",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+        return state
+    network.params[...] = result.x
+    state.loss = float(result.fun)
+    if result.status == 1:
+        warnings.warn(
+            f"lbfgs failed to converge after {result.nit} iterations "
+            f"({result.message}). Increase max_iter or scale the data.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return state

@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from sknnscratch.nn.activations import OUTPUT_ACTIVATIONS
+from sknnscratch.nn.losses import LOSSES
+
+
+def test_log_loss_values():
+    Y = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    P = np.array([[0.7, 0.2, 0.1], [0.25, 0.25, 0.5]])
+    assert_allclose(
+        LOSSES["log_loss"].per_sample(Y, P, "softmax"), [-np.log(0.7), -np.log(0.5)]
+    )
+    y = np.array([[1.0], [0.0]])
+    p = np.array([[0.8], [0.3]])
+    assert_allclose(
+        LOSSES["log_loss"].per_sample(y, p, "logistic"), [-np.log(0.8), -np.log(0.7)]
+    )
+
+
+def test_log_loss_is_finite_for_certain_wrong_predictions():
+    Y = np.array([[1.0, 0.0]])
+    P = np.array([[0.0, 1.0]])
+    assert np.isfinite(LOSSES["log_loss"].per_sample(Y, P, "softmax")).all()
+
+
+def test_squared_error_values():
+    Y = np.array([[1.0, 0.0]])
+    A = np.array([[0.5, 0.25]])
+    assert_allclose(
+        LOSSES["squared_error"].per_sample(Y, A, "logistic"),
+        [0.5 * (0.25 + 0.0625)],
+    )
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("out_activation", ["softmax", "logistic"])
+def test_delta_is_gradient_wrt_preactivation(loss, out_activation):
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(4, 3))
+    Y = np.eye(3)[rng.integers(0, 3, 4)]
+    act = OUTPUT_ACTIVATIONS[out_activation]
+
+    def total(zz):
+        return LOSSES[loss].per_sample(Y, act.forward(zz.copy()), out_activation).sum()
+
+    a = act.forward(z.copy())
+    delta = LOSSES[loss].delta(Y, a, out_activation, np.empty_like(a))
+    numeric = np.empty_like(z)
+    for idx in np.ndindex(z.shape):
+        zp, zm = z.copy(), z.copy()
+        zp[idx] += 1e-6
+        zm[idx] -= 1e-6
+        numeric[idx] = (total(zp) - total(zm)) / 2e-6
+    assert_allclose(delta, numeric, rtol=1e-5, atol=1e-8)

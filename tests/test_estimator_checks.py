@@ -1,0 +1,59 @@
+"""scikit-learn's estimator checks over representative configurations."""
+
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import (
+    check_sample_weight_equivalence_on_dense_data,
+    check_sample_weight_equivalence_on_sparse_data,
+    parametrize_with_checks,
+)
+
+from sknnscratch import ScratchMLPClassifier
+
+# max_iter is kept small so the checks run fast; convergence warnings are
+# expected and the checks themselves silence them.
+CONFIGURATIONS = [
+    ScratchMLPClassifier(max_iter=100),
+    ScratchMLPClassifier(
+        optimizer="sgd", dropout=0.2, class_weight="balanced", max_iter=100
+    ),
+    ScratchMLPClassifier(
+        hidden_layer_sizes=(16, 16),
+        activation="tanh",
+        optimizer="rmsprop",
+        max_iter=100,
+    ),
+]
+
+
+DROPOUT_SAMPLE_WEIGHT_REASON = (
+    "Dropout draws one random mask per training row, so a row repeated k times "
+    "gets k independent masks where a row of weight k gets one. The two fits "
+    "agree in expectation, not draw by draw; without dropout this configuration "
+    "passes (see test_sample_weight_equivalence_without_dropout)."
+)
+
+
+def expected_failed_checks(estimator):
+    if estimator.dropout:
+        return {
+            "check_sample_weight_equivalence_on_dense_data": (
+                DROPOUT_SAMPLE_WEIGHT_REASON
+            ),
+            "check_sample_weight_equivalence_on_sparse_data": (
+                DROPOUT_SAMPLE_WEIGHT_REASON
+            ),
+        }
+    return {}
+
+
+@parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_sample_weight_equivalence_without_dropout():
+    # The same configuration as the dropout one, minus dropout, passes the
+    # check expected to fail above: the failure is dropout's alone.
+    estimator = clone(CONFIGURATIONS[1]).set_params(dropout=0.0)
+    check_sample_weight_equivalence_on_dense_data("ScratchMLPClassifier", estimator)
+    check_sample_weight_equivalence_on_sparse_data("ScratchMLPClassifier", estimator)
