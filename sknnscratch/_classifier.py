@@ -427,6 +427,12 @@ default='glorot_uniform'
             return self.classes_[(output[:, 0] > 0.5).astype(int)]
         return (output > 0.5).astype(int)
 
+    def __getstate__(self):
+        # A progress hook set by the CLI is a live function: never persist it.
+        state = super().__getstate__()
+        state.pop("_on_epoch_end", None)
+        return state
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -738,6 +744,9 @@ default='glorot_uniform'
             early_stopping=self.early_stopping,
             verbose=bool(self.verbose),
             single_epoch=incremental,
+            # A hook for progress displays (the CLI's); not a parameter, so
+            # clone() and get_params() ignore it.
+            on_epoch_end=getattr(self, "_on_epoch_end", None),
         )
         fit_stochastic(
             network, optimizer, schedule, train, validation, config, state, rng

@@ -203,7 +203,8 @@ class Network:
         output : ndarray of shape (n_samples, n_outputs)
             The forward pass's output (a buffer view; copy to keep).
         """
-        weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
+        # Python floats: NumPy float64 scalars would upcast float32 arrays.
+        weight_sum = float(X.shape[0] if sample_weight is None else sample_weight.sum())
         if weight_sum <= 0:
             # A batch whose rows all weigh zero carries no information: no step.
             self.grads[...] = 0
@@ -223,7 +224,7 @@ class Network:
         # d/dW of (alpha / 2) ||W||^2 / sum(s) is alpha W / sum(s).
         if alpha:
             weights = self.params[: self.n_weights]
-            self.grads[: self.n_weights] += (alpha / weight_sum) * weights
+            self.grads[: self.n_weights] += float(alpha / weight_sum) * weights
         return loss, output
 
     def objective(self, output, Y, sample_weight=None, alpha=0.0):

@@ -67,7 +67,9 @@ class Optimizer:
     def update(self, params, grads, learning_rate):
         """Apply one step in place; subclasses do the math in ``_step``."""
         self.t += 1
-        self._step(params, grads, learning_rate)
+        # A NumPy float64 scalar times a float32 array takes a casting loop
+        # about ten times slower than a Python float does: keep them Python.
+        self._step(params, grads, float(learning_rate))
         if self.t % FLUSH_INTERVAL == 0:
             self._flush_subnormals()
 
@@ -99,7 +101,7 @@ class SGD(Optimizer):
 
     def __init__(self, n_params, dtype, momentum=0.9, nesterovs_momentum=True):
         super().__init__(n_params, dtype)
-        self.momentum = momentum
+        self.momentum = float(momentum)
         self.nesterovs_momentum = nesterovs_momentum
         self._decays = {"velocity": momentum}
 
@@ -121,7 +123,7 @@ class Adagrad(Optimizer):
 
     def __init__(self, n_params, dtype, epsilon=1e-8):
         super().__init__(n_params, dtype)
-        self.epsilon = epsilon
+        self.epsilon = float(epsilon)
 
     def _step(self, params, grads, learning_rate):
         scratch = np.multiply(grads, grads, out=self._scratch)
@@ -140,8 +142,8 @@ class RMSprop(Optimizer):
 
     def __init__(self, n_params, dtype, rho=0.9, epsilon=1e-8):
         super().__init__(n_params, dtype)
-        self.rho = rho
-        self.epsilon = epsilon
+        self.rho = float(rho)
+        self.epsilon = float(epsilon)
         self._decays = {"mean_squares": rho}
 
     def _step(self, params, grads, learning_rate):
@@ -163,9 +165,9 @@ class Adam(Optimizer):
 
     def __init__(self, n_params, dtype, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         super().__init__(n_params, dtype)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
         self._decays = {"first_moment": beta_1, "second_moment": beta_2}
 
     def _step(self, params, grads, learning_rate):

@@ -83,6 +83,7 @@ class StochasticConfig:
     early_stopping: bool = False
     verbose: bool = False
     single_epoch: bool = False  # partial_fit: one pass, no convergence warning
+    on_epoch_end: object = None  # called with each epoch's history record
 
 
 @dataclass
@@ -273,6 +274,8 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
                 state.history[key].append(record[key])
             if config.verbose:
                 _print_epoch(record)
+            if config.on_epoch_end is not None:
+                config.on_epoch_end(record)
 
             _count_improvement(state, record, config, params)
             schedule.on_epoch_end(state.samples_seen)
