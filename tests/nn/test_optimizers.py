@@ -161,3 +161,21 @@ def test_state_stays_out_of_the_subnormal_range(make, slot, monkeypatch):
     # Without the sweep the same run does produce subnormals: the test can fail.
     monkeypatch.setattr(optimizers, "FLUSH_INTERVAL", 10**9)
     assert run() > 0
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_chunked_update_equals_whole_vector_update(name, monkeypatch):
+    rng = np.random.default_rng(5)
+    grads = [rng.normal(size=1000) for _ in range(70)]  # crosses a flush step
+
+    def run():
+        optimizer = OPTIMIZERS[name](1000, np.float64)
+        params = np.linspace(-1, 1, 1000)
+        for g in grads:
+            optimizer.update(params, g, 0.01)
+        return params
+
+    whole = run()
+    monkeypatch.setattr(optimizers, "CHUNK_BYTES", 8 * 96)  # 96-element chunks
+    assert len(OPTIMIZERS[name](1000, np.float64)._chunks) == 11
+    np.testing.assert_array_equal(run(), whole)
