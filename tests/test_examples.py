@@ -1,0 +1,155 @@
+"""The example scripts run (with --fast) and print and write what they promise.
+
+Each script runs in a subprocess from the repository root, as a user would run
+it, with the repository root on PYTHONPATH so the package is found whether or
+not it has been installed with ``pip install -e .``.
+"""
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+PNG = (b"\x89PNG\r\n\x1a\n",)
+GIF = (b"GIF87a", b"GIF89a")
+
+#: Per script: lines its stdout must contain, and the files it must write
+#: (name: accepted signatures of the first bytes, or None for any content).
+CASES = {
+    "plot_grid_search_digits.py": (
+        [
+            "best parameters: {",
+            "best mean cross-validation accuracy:",
+            "rank  mean acc",
+            "test accuracy of the best model:",
+        ],
+        {"grid_search_digits_learning_curves.png": PNG},
+    ),
+    "persistence_joblib.py": (
+        [
+            "predict_proba of the loaded model identical: True",
+            "weights after resuming, loaded vs in-memory model identical: True",
+            "partial_fit epoch  3:",
+            "only load files you trust",
+        ],
+        {"scratch_mlp_digits.joblib": None},
+    ),
+    "mnist_vs_svc.py": (
+        [
+            "MNIST: 3,000 training and 1,000 test images",
+            "ScratchMLPClassifier ",
+            "SVC(C=10, gamma='scale') ",
+            "AverageDarknessClassifier ",
+            "sknnscratch compare",
+        ],
+        {"mnist_vs_svc.png": PNG},
+    ),
+    "plot_spiral_animation.py": (
+        [
+            "logistic regression, training accuracy:",
+            "animation of 4 frames (100 epochs) written to",
+            "last frame written to",
+        ],
+        {
+            "spiral_decision_boundary.gif": GIF,
+            "spiral_decision_boundary.png": PNG,
+        },
+    ),
+}
+
+
+def run_example(name, output_dir):
+    """Run ``examples/<name> --fast --output-dir output_dir``; return stdout."""
+    env = dict(os.environ)
+    paths = [str(ROOT), *env.get("PYTHONPATH", "").split(os.pathsep)]
+    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    env["MPLBACKEND"] = "Agg"
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), "--fast", "--output-dir", output_dir],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, (
+        f"{name} exited with {result.returncode}\n--- stdout\n{result.stdout}"
+        f"\n--- stderr\n{result.stderr}"
+    )
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """Each example's stdout and output folder, run once per test module."""
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            folder = tmp_path_factory.mktemp(Path(name).stem)
+            cache[name] = run_example(name, str(folder)), folder
+        return cache[name]
+
+    return get
+
+
+def test_every_example_is_tested():
+    assert sorted(p.name for p in EXAMPLES.glob("*.py")) == sorted(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_example_has_a_gallery_docstring(name):
+    doc = ast.get_docstring(ast.parse((EXAMPLES / name).read_text()), clean=False)
+    lines = doc.strip("\n").splitlines()
+    # An over- and underlined title, then an explanatory paragraph.
+    title = lines[1]
+    assert set(lines[0]) == {"="} and lines[2] == lines[0]
+    assert len(lines[0]) >= len(title.strip()) > 0
+    assert lines[3] == "" and len(lines) > 6
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_example_runs_prints_and_writes(name, outputs):
+    stdout, folder = outputs(name)
+    expected_lines, expected_files = CASES[name]
+    for line in expected_lines:
+        assert line in stdout, f"{line!r} not in the output of {name}:\n{stdout}"
+    for filename, signatures in expected_files.items():
+        path = folder / filename
+        assert path.is_file(), f"{name} did not write {filename}:\n{stdout}"
+        head = path.read_bytes()[:8]
+        assert head, f"{filename} is empty"
+        if signatures is not None:
+            assert head.startswith(signatures), f"{filename} starts with {head!r}"
+
+
+def accuracy(stdout, label):
+    """The number after ``label`` on its line, as a fraction."""
+    match = re.search(re.escape(label) + r"\D*?([\d.]+)(%?)", stdout)
+    assert match, f"no {label!r} in:\n{stdout}"
+    value = float(match.group(1))
+    return value / 100 if match.group(2) else value
+
+
+def test_examples_learn_something(outputs):
+    # Seeded runs, so these numbers are fixed; the margins only leave room
+    # for platform differences in floating point.
+    grid, _ = outputs("plot_grid_search_digits.py")
+    assert accuracy(grid, "test accuracy of the best model:") > 0.85
+
+    mnist, _ = outputs("mnist_vs_svc.py")
+    assert accuracy(mnist, "\nScratchMLPClassifier") > 0.8
+    assert accuracy(mnist, "\nSVC(C=10, gamma='scale')") > 0.9
+    assert 0.1 < accuracy(mnist, "\nAverageDarknessClassifier") < 0.35
+
+    spiral, _ = outputs("plot_spiral_animation.py")
+    linear = accuracy(spiral, "logistic regression, training accuracy:")
+    mlp = accuracy(spiral, "MLP after 100 epochs, training accuracy:")
+    assert linear < 0.7 < 0.9 < mlp
