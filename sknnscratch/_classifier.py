@@ -655,6 +655,7 @@ default='glorot_uniform'
                 self.tol,
                 self.verbose,
                 state,
+                on_epoch_end=getattr(self, "_on_epoch_end", None),
             )
             state.best_loss = state.loss
         else:

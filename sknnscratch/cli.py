@@ -1214,7 +1214,7 @@ def _checked_estimator(params):
 def _explain_epoch_lines(model):
     """Say what the per-epoch numbers are before the first line appears."""
     if model.optimizer == "lbfgs":
-        print("(L-BFGS reports no per-epoch progress; the fit runs silently.)")
+        print("(L-BFGS: one line per iteration, with the full-batch loss.)")
     elif not model.early_stopping:
         print(
             "(train acc: running accuracy over each epoch's batches; pass "

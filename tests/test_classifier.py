@@ -566,3 +566,16 @@ def test_keyboard_interrupt_mid_update_restores_the_epoch_start(iris, monkeypatc
         clf.fit(X, y)
     assert np.isfinite(clf.predict_proba(X)).all()
     assert clf.n_iter_ == 1
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_epoch_hook_sees_every_history_record(iris, optimizer):
+    X, y = iris
+    clf = ScratchMLPClassifier(max_iter=4, optimizer=optimizer, random_state=0)
+    records = []
+    clf._on_epoch_end = records.append
+    quiet_fit(clf, X, y)
+    assert [r["epoch"] for r in records] == clf.history_["epoch"]
+    assert [r["loss"] for r in records] == clf.history_["loss"]
+    # The hook is a live function: it is never persisted.
+    assert "_on_epoch_end" not in pickle.loads(pickle.dumps(clf)).__dict__

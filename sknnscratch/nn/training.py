@@ -360,7 +360,9 @@ def _print_epoch(record):
     print(f"{line} ({record['seconds']:.2f} s)")
 
 
-def fit_lbfgs(network, train, alpha, max_iter, max_fun, tol, verbose, state):
+def fit_lbfgs(
+    network, train, alpha, max_iter, max_fun, tol, verbose, state, on_epoch_end=None
+):
     """Full-batch training with scipy's L-BFGS-B, as scikit-learn's 'lbfgs'.
 
     L-BFGS needs the exact objective, so there is no dropout and no mini-batch;
@@ -392,6 +394,8 @@ def fit_lbfgs(network, train, alpha, max_iter, max_fun, tol, verbose, state):
             started[0] = now
             if verbose:
                 print(f"Iteration {state.n_iter}, loss = {intermediate_result.fun:.8f}")
+            if on_epoch_end is not None:
+                on_epoch_end(record)
             if interrupt.requested:
                 raise StopIteration
 
