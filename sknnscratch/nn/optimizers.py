@@ -44,6 +44,14 @@ they accumulate. Every ``FLUSH_INTERVAL`` steps, each decaying state array is
 swept once: entries too small to stay normal until the next sweep are set to
 zero. They are at most ``tiny / decay**FLUSH_INTERVAL`` (about 1e-35 in
 float32 for :math:`\beta_1 = 0.9`), far below anything that moves a weight.
+
+The squared gradients that feed ``adagrad``, ``rmsprop`` and ``adam`` are
+computed as :math:`\max(|g|, 10^{-15})^2`: a gradient below about 1e-19
+squares to a subnormal float32, and a few hundred of those per step cost
+more than the rest of the update. The floor changes nothing a weight can
+feel: the squared term ends up under a square root next to
+:math:`\epsilon = 10^{-8}`, and :math:`\sqrt{10^{-30}} = 10^{-15} \ll \epsilon`.
+It also keeps :math:`v` and :math:`s` above 1e-30, out of the subnormal range.
 """
 
 import numpy as np
@@ -52,6 +60,9 @@ __all__ = ["OPTIMIZERS", "SGD", "Adagrad", "RMSprop", "Adam"]
 
 #: Steps between two sweeps of the optimizer state for near-subnormal values.
 FLUSH_INTERVAL = 64
+
+#: Smallest |gradient| used in a squared-gradient average (see above).
+SQUARED_GRADIENT_FLOOR = 1e-15
 
 #: Bytes of each vector processed together (a few such chunks fit in L2 cache).
 CHUNK_BYTES = 256 * 1024
@@ -115,6 +126,13 @@ class Optimizer:
             getattr(self, name)[...] = state[name]
 
 
+def _squared_gradient(grads, out):
+    r""":math:`\max(|g|, 10^{-15})^2` into ``out``: never a subnormal number."""
+    np.abs(grads, out=out)
+    np.maximum(out, SQUARED_GRADIENT_FLOOR, out=out)
+    return np.multiply(out, out, out=out)
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum."""
 
@@ -147,7 +165,7 @@ class Adagrad(Optimizer):
         self.epsilon = float(epsilon)
 
     def _step(self, params, grads, learning_rate, sum_squares, scratch):
-        np.multiply(grads, grads, out=scratch)
+        _squared_gradient(grads, scratch)
         sum_squares += scratch  # G += g^2
         np.sqrt(sum_squares, out=scratch)
         scratch += self.epsilon
@@ -168,7 +186,7 @@ class RMSprop(Optimizer):
         self._decays = {"mean_squares": rho}
 
     def _step(self, params, grads, learning_rate, mean_squares, scratch):
-        np.multiply(grads, grads, out=scratch)
+        _squared_gradient(grads, scratch)
         scratch *= 1 - self.rho
         mean_squares *= self.rho
         mean_squares += scratch  # s = rho s + (1 - rho) g^2
@@ -195,7 +213,7 @@ class Adam(Optimizer):
         m *= self.beta_1
         m += np.multiply(grads, 1 - self.beta_1, out=scratch)
         v *= self.beta_2
-        np.multiply(grads, grads, out=scratch)
+        _squared_gradient(grads, scratch)
         scratch *= 1 - self.beta_2
         v += scratch
         # Bias correction folded into the step size, as scikit-learn does.

@@ -135,20 +135,22 @@ def count_subnormal(array):
 
 
 @pytest.mark.parametrize(
-    "make, slot",
+    "make, slot, kept_out_by",
     [
-        (lambda: Adam(1000, np.float32), "first_moment"),
-        (lambda: SGD(1000, np.float32, momentum=0.9), "velocity"),
-        (lambda: RMSprop(1000, np.float32, rho=0.9), "mean_squares"),
+        (lambda: Adam(1000, np.float32), "first_moment", "sweep"),
+        (lambda: SGD(1000, np.float32, momentum=0.9), "velocity", "sweep"),
+        (lambda: Adam(1000, np.float32), "second_moment", "floor"),
+        (lambda: RMSprop(1000, np.float32, rho=0.9), "mean_squares", "floor"),
     ],
 )
-def test_state_stays_out_of_the_subnormal_range(make, slot, monkeypatch):
+def test_state_stays_out_of_the_subnormal_range(make, slot, kept_out_by, monkeypatch):
     # Half of the weights get one gradient, then zeros for 3,000 steps, like a
     # blank MNIST border pixel with alpha=0: their state decays geometrically.
     def run():
         optimizer = make()
         params = np.zeros(1000, dtype=np.float32)
         grads = np.ones(1000, dtype=np.float32)
+        grads[500:600] = 1e-20  # always tiny: squares to a subnormal float32
         optimizer.update(params, grads, 1e-3)
         grads[:500] = 0
         worst = 0
@@ -158,9 +160,23 @@ def test_state_stays_out_of_the_subnormal_range(make, slot, monkeypatch):
         return worst
 
     assert run() == 0
-    # Without the sweep the same run does produce subnormals: the test can fail.
-    monkeypatch.setattr(optimizers, "FLUSH_INTERVAL", 10**9)
+    # Each mechanism is what keeps its state out: without it, subnormals appear.
+    if kept_out_by == "sweep":
+        monkeypatch.setattr(optimizers, "FLUSH_INTERVAL", 10**9)
+    else:
+        monkeypatch.setattr(optimizers, "SQUARED_GRADIENT_FLOOR", 0.0)
+        monkeypatch.setattr(optimizers, "FLUSH_INTERVAL", 10**9)
     assert run() > 0
+
+
+def test_squared_gradient_floor_changes_no_update_a_weight_can_feel():
+    # The floor only replaces squares far below epsilon**2.
+    g = np.array([1e-3, 1e-21, 0.0, -2.0], dtype=np.float32)
+    out = np.empty_like(g)
+    optimizers._squared_gradient(g, out)
+    np.testing.assert_array_equal(out[[0, 3]], (g * g)[[0, 3]])
+    assert np.all(out[1:3] == np.float32(1e-30))
+    assert count_subnormal(out) == 0
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
