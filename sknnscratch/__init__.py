@@ -5,8 +5,20 @@ trains it lives in :mod:`sknnscratch.nn` (layers, activations, losses,
 initializers, optimizers, schedules and the training loop, one module each).
 """
 
-from ._classifier import ScratchMLPClassifier
-
+# Defined before the imports below: modules read it when they record versions.
 __version__ = "0.1.0"
 
-__all__ = ["ScratchMLPClassifier", "__version__"]
+from . import datasets  # noqa: E402
+from ._baseline import AverageDarknessClassifier  # noqa: E402
+from ._classifier import ScratchMLPClassifier  # noqa: E402
+from .persistence import ModelFileError, load, save  # noqa: E402
+
+__all__ = [
+    "AverageDarknessClassifier",
+    "ModelFileError",
+    "ScratchMLPClassifier",
+    "__version__",
+    "datasets",
+    "load",
+    "save",
+]

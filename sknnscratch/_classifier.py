@@ -11,6 +11,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -65,6 +66,14 @@ _OUTPUT_ACTIVATION = {
     "multiclass": "softmax",
     "multilabel-indicator": "logistic",
 }
+
+
+def _package_version():
+    # Read at call time: the package's __init__ imports this module before it
+    # defines __version__.
+    from . import __version__
+
+    return __version__
 
 
 def _make_rng(random_state):
@@ -428,10 +437,30 @@ default='glorot_uniform'
         return (output > 0.5).astype(int)
 
     def __getstate__(self):
+        # A copy: object.__getstate__ returns the instance's own __dict__, and
+        # popping from it would strip the live estimator of its hook.
+        state = dict(super().__getstate__())
         # A progress hook set by the CLI is a live function: never persist it.
-        state = super().__getstate__()
         state.pop("_on_epoch_end", None)
+        # Recorded so that unpickling into another version can warn.
+        state["_sknnscratch_version"] = _package_version()
         return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        saved = state.pop("_sknnscratch_version", None)
+        current = _package_version()
+        if saved != current:
+            warnings.warn(
+                f"Unpickling a ScratchMLPClassifier saved by sknnscratch "
+                f"{saved or '0.1.0 or older'} into sknnscratch {current}: the "
+                "fitted state may not be compatible, and predictions may "
+                "differ or fail. Refit the model, or save it with "
+                "sknnscratch.persistence.save, whose files say what they hold.",
+                UserWarning,
+                stacklevel=2,
+            )
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -568,23 +597,36 @@ default='glorot_uniform'
     def _forward(self, X):
         """Validated input through the fitted network; returns a fresh array."""
         check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-            reset=False,
-        )
-        dtype = self.coefs_[0].dtype
-        if X.dtype != dtype:
-            X = X.astype(dtype)
-        network = Network.for_inference(
-            self.coefs_,
-            self.intercepts_,
-            self._hidden_activations,
-            self.out_activation_,
-        )
-        return network.predict(X)
+        # Finite but huge values overflow: in scikit-learn's finite check
+        # (inf + -inf in a sum), in a cast to float32, in the matrix
+        # products. The output is checked instead of letting NumPy's
+        # RuntimeWarnings through, or NaN probabilities out.
+        with np.errstate(over="ignore", invalid="ignore"):
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                dtype=(np.float64, np.float32),
+                reset=False,
+            )
+            dtype = self.coefs_[0].dtype
+            if X.dtype != dtype:
+                X = X.astype(dtype)
+            network = Network.for_inference(
+                self.coefs_,
+                self.intercepts_,
+                self._hidden_activations,
+                self.out_activation_,
+            )
+            output = network.predict(X)
+        if not np.isfinite(output).all():
+            raise ValueError(
+                "The network's output is not finite for some rows of X: their "
+                "values are too large for the fitted weights (the forward pass "
+                "overflowed). Scale the features as for training, e.g. with "
+                "StandardScaler."
+            )
+        return output
 
     # --- training -------------------------------------------------------------
 
@@ -607,17 +649,24 @@ default='glorot_uniform'
             raise ValueError("partial_fit does not support early_stopping=True.")
         sizes, activations, dropout = self._layer_plan()
 
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            reset=first_pass,
-        )
-        if not first_pass and X.dtype != self.coefs_[0].dtype:
-            X = X.astype(self.coefs_[0].dtype)
+        # errstate: scikit-learn's finite check sums X, which for finite
+        # values of both signs near the float maximum is inf + -inf.
+        with np.errstate(over="ignore", invalid="ignore"):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                multi_output=True,
+                dtype=(np.float64, np.float32),
+                reset=first_pass,
+            )
+            if not first_pass and X.dtype != self.coefs_[0].dtype:
+                X = X.astype(self.coefs_[0].dtype)
+        if not np.isfinite(X.data if sp.issparse(X) else X).all():
+            raise ValueError(
+                f"X has values too large for the model's {X.dtype} weights."
+            )
         Y, class_index = self._encode_targets(y, classes, first_pass, incremental)
         Y = Y.astype(X.dtype)
         sample_weight = self._weights(sample_weight, X, Y, class_index, incremental)
@@ -645,23 +694,28 @@ default='glorot_uniform'
 
         state = self._training_state(first_pass, incremental)
         train = Dataset(X, Y, sample_weight)
-        if self.optimizer == "lbfgs":
-            fit_lbfgs(
-                network,
-                train,
-                self.alpha,
-                self.max_iter,
-                self.max_fun,
-                self.tol,
-                self.verbose,
-                state,
-                on_epoch_end=getattr(self, "_on_epoch_end", None),
-            )
-            state.best_loss = state.loss
-        else:
-            self._fit_stochastic(
-                network, train, class_index, state, rng, incremental, first_pass
-            )
+        # Overflow while training is the engine's to detect and report (a
+        # non-finite loss, weight or optimizer state restores the last finite
+        # weights with a ConvergenceWarning); NumPy's RuntimeWarnings would
+        # only repeat it, less helpfully.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.optimizer == "lbfgs":
+                fit_lbfgs(
+                    network,
+                    train,
+                    self.alpha,
+                    self.max_iter,
+                    self.max_fun,
+                    self.tol,
+                    self.verbose,
+                    state,
+                    on_epoch_end=getattr(self, "_on_epoch_end", None),
+                )
+                state.best_loss = state.loss
+            else:
+                self._fit_stochastic(
+                    network, train, class_index, state, rng, incremental, first_pass
+                )
 
         self.coefs_ = [c.copy() for c in network.coefs]
         self.intercepts_ = [b.copy() for b in network.intercepts]

@@ -249,7 +249,13 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
                 )
                 return _finish(network, state, config)
 
-            if not np.isfinite(params).all():
+            # The optimizer state too: a squared gradient that overflowed to
+            # inf leaves the weights finite but frozen (g / sqrt(inf) = 0).
+            if not np.isfinite(params).all() or not all(
+                np.isfinite(value).all()
+                for value in optimizer.state_dict().values()
+                if isinstance(value, np.ndarray)
+            ):
                 _restore(network, optimizer, snapshot, optimizer_snapshot)
                 _warn_diverged(epoch, np.inf, schedule)
                 return _finish(network, state, config)
