@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import joblib
 import numpy as np
 import sklearn
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -46,6 +45,9 @@ from . import __version__
 from ._baseline import AverageDarknessClassifier
 from ._classifier import ScratchMLPClassifier
 from .datasets import ChecksumError, IDXFormatError, load_mnist_split
+from .persistence import ModelFileError
+from .persistence import load as load_model
+from .persistence import save as save_model
 from .presets import PRESETS
 
 __all__ = ["main"]
@@ -54,7 +56,7 @@ __all__ = ["main"]
 _SEED = 0
 _IMAGE_SHAPE = (28, 28)
 _N_PIXELS = _IMAGE_SHAPE[0] * _IMAGE_SHAPE[1]
-_DEFAULT_MODEL = "model.joblib"
+_DEFAULT_MODEL = "model.npz"
 
 #: The models ``compare`` knows, by their ``--models`` name, in table order.
 _MODEL_NAMES = {
@@ -131,7 +133,7 @@ def _build_parser():
             "  sknnscratch compare --train-size 10000 --svc-train-size 5000 "
             "--max-iter 5\n"
             "  sknnscratch train --hidden-layer-sizes 256,128 --dropout 0.2\n"
-            "  sknnscratch predict model.joblib digit.png --mnist-index 0,1,2\n"
+            "  sknnscratch predict model.npz digit.png --mnist-index 0,1,2\n"
             "\n"
             "Run 'sknnscratch COMMAND --help' for the options of a command."
         ),
@@ -559,9 +561,9 @@ def _prepare_model_path(path):
 
 
 def _save_model(estimator, path):
-    """Save a fitted model with joblib, as ``predict`` loads it."""
+    """Save a fitted model in the pickle-free format ``predict`` loads."""
     try:
-        joblib.dump(estimator, path)
+        save_model(estimator, path)
     except OSError as exc:
         raise CLIError(f"cannot save the model to {path}: {exc}") from None
 
@@ -598,7 +600,7 @@ def _add_compare_parser(commands):
             "AverageDarknessClassifier on the official 60,000 MNIST training "
             "images, score them on the 10,000 test images, print a table and "
             "write a report folder: results.md, results.csv, plots of the "
-            "ScratchMLPClassifier and the fitted model as model.joblib (for "
+            "ScratchMLPClassifier and the fitted model as model.npz (for "
             "'sknnscratch predict'). The full run takes several minutes, most "
             "of it the SVC."
         ),
@@ -948,11 +950,11 @@ def _markdown_table(results):
 
 
 def _write_report(folder, results, footnote, model, data, args, argv):
-    """Write model.joblib, results.csv, the plots and results.md to ``folder``."""
+    """Write model.npz, results.csv, the plots and results.md to ``folder``."""
     written = []
     if model is not None:
-        _save_model(model, folder / "model.joblib")
-        written.append("model.joblib")
+        _save_model(model, folder / "model.npz")
+        written.append("model.npz")
     _write_csv(folder / "results.csv", results)
     written.append("results.csv")
     plots = {}
@@ -964,13 +966,13 @@ def _write_report(folder, results, footnote, model, data, args, argv):
     written.insert(0, "results.md")
     print(f"Report written to {folder}/: {', '.join(written)}")
     if model is None:
-        print("(no ScratchMLPClassifier in --models: no plots and no model.joblib)")
+        print("(no ScratchMLPClassifier in --models: no plots and no model.npz)")
         return
     if args.no_plots:
         print("(plots skipped: --no-plots)")
     print(
         "Classify digits with the saved model: sknnscratch predict "
-        f"{folder / 'model.joblib'} --mnist-index 0,1,2"
+        f"{folder / 'model.npz'} --mnist-index 0,1,2"
     )
 
 
@@ -1076,15 +1078,16 @@ def _add_train_parser(commands):
         description=(
             "Train a ScratchMLPClassifier on the MNIST training images (pixels "
             "scaled to [0, 1]), print the loss after each epoch and the "
-            "accuracy on the 10,000 test images, and save the model with "
-            "joblib for 'sknnscratch predict'. Starts from the MNIST preset "
+            "accuracy on the 10,000 test images, and save the model (a "
+            "pickle-free .npz, see sknnscratch.save) for 'sknnscratch predict'. "
+            "Starts from the MNIST preset "
             "'default'; every hyperparameter flag overrides it."
         ),
         epilog=(
             "examples:\n"
             "  sknnscratch train --max-iter 5 --train-size 10000\n"
             "  sknnscratch train --hidden-layer-sizes 256,128 --activation relu,tanh "
-            "--dropout 0.2,0.1 --early-stopping --output models/deep.joblib"
+            "--dropout 0.2,0.1 --early-stopping --output models/deep.npz"
         ),
         formatter_class=_HelpFormatter,
     )
@@ -1236,14 +1239,17 @@ def _add_predict_parser(commands):
             "to 28x28 grayscale; an image of another size is cropped to its "
             "digit and centred in 28x28 as MNIST's digits are, and one with a "
             "light background is inverted to MNIST's white digit on black. "
-            "Model files are pickles: load only files you trust."
+            "Model files are read as arrays and JSON, never unpickled, so "
+            "loading one cannot run code (see docs/security.md)."
         ),
         epilog="examples:\n"
-        "  sknnscratch predict model.joblib --mnist-index 0,1,2\n"
-        "  sknnscratch predict model.joblib my_digit.png digits.npy",
+        "  sknnscratch predict model.npz --mnist-index 0,1,2\n"
+        "  sknnscratch predict model.npz my_digit.png digits.npy",
         formatter_class=_HelpFormatter,
     )
-    parser.add_argument("model", metavar="MODEL", help="a saved model (.joblib)")
+    parser.add_argument(
+        "model", metavar="MODEL", help="a model saved by sknnscratch (.npz)"
+    )
     parser.add_argument(
         "inputs",
         nargs="*",
@@ -1290,13 +1296,14 @@ def _load_model(path):
     """Load a fitted ScratchMLPClassifier for 28x28 images, or raise CLIError."""
     path = Path(path)
     _check_file(path, "model file")
+    # Never unpickle: a model file may come from anyone, and loading a pickle
+    # runs whatever code it holds. load_model reads arrays and JSON only.
     try:
-        model = joblib.load(path)
-    except Exception as exc:  # unpickling can raise almost anything
+        model = load_model(path)
+    except ModelFileError as exc:
         raise CLIError(
-            f"{path} is not a model saved by sknnscratch (reading it failed with "
-            f"{type(exc).__name__}: {exc}); save one with 'sknnscratch train' or "
-            "'sknnscratch compare'"
+            f"{path} is not a model saved by sknnscratch ({exc}); save one with "
+            "'sknnscratch train' or 'sknnscratch compare'"
         ) from None
     if not isinstance(model, ScratchMLPClassifier):
         raise CLIError(

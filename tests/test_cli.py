@@ -5,14 +5,18 @@ import csv
 import io
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pytest
 from PIL import Image
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
 
-from sknnscratch import ScratchMLPClassifier
+import sknnscratch
+from sknnscratch import AverageDarknessClassifier, ScratchMLPClassifier
 from sknnscratch.cli import main
 from sknnscratch.datasets import load_mnist
 
@@ -61,7 +65,7 @@ def compare_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A model saved by ``train`` with a few flags, and the run's output."""
-    path = tmp_path_factory.mktemp("train") / "sub" / "model.joblib"
+    path = tmp_path_factory.mktemp("train") / "sub" / "model.npz"
     argv = [
         "train",
         "--train-size",
@@ -155,7 +159,7 @@ def test_compare_writes_the_report(compare_run):
 
 def test_compare_saves_the_scratch_model(compare_run):
     folder = compare_run[3]
-    model = joblib.load(folder / "model.joblib")
+    model = sknnscratch.load(folder / "model.npz")
     assert isinstance(model, ScratchMLPClassifier)
     assert model.n_iter_ == 2
     assert not hasattr(model, "_on_epoch_end")
@@ -175,7 +179,7 @@ def test_compare_without_the_mlp_writes_no_model(tmp_path):
     )
     assert code == 0, err
     assert "AverageDarknessClassifier" in out
-    assert not (tmp_path / "model.joblib").exists()
+    assert not (tmp_path / "model.npz").exists()
     assert (tmp_path / "results.csv").exists()
 
 
@@ -199,7 +203,7 @@ def test_compare_svc_sample_larger_than_training_set(tmp_path, capsys):
 def test_train_saves_a_model_with_the_flags_given(trained):
     code, out, err, path = trained
     assert code == 0, err
-    model = joblib.load(path)
+    model = sknnscratch.load(path)
     assert model.hidden_layer_sizes == (32, 16)
     assert model.activation == ["relu", "tanh"]
     assert model.dropout == 0.1 and model.batch_size == 64 and model.shuffle is False
@@ -211,13 +215,13 @@ def test_train_saves_a_model_with_the_flags_given(trained):
 
 
 def test_train_preset_none_starts_from_the_estimator_defaults(tmp_path):
-    path = tmp_path / "m.joblib"
+    path = tmp_path / "m.npz"
     argv = ["train", "--preset", "none", "--hidden-layer-sizes", "8", "--max-iter"]
     code, _, err = run(
         [*argv, "1", "--train-size", "500", "--quiet", "--output", str(path)]
     )
     assert code == 0, err
-    model = joblib.load(path)
+    model = sknnscratch.load(path)
     assert model.batch_size == "auto" and model.random_state is None
 
 
@@ -231,12 +235,12 @@ def test_train_has_a_flag_for_every_hyperparameter(capsys):
 
 def test_train_bad_activation_names_the_allowed_ones(tmp_path):
     code, out, err = run(
-        ["train", "--activation", "swish", "--output", str(tmp_path / "m.joblib")]
+        ["train", "--activation", "swish", "--output", str(tmp_path / "m.npz")]
     )
     assert code == 1
     assert err.startswith("error: ") and err.count("\n") == 1
     assert all(name in err for name in ("swish", "relu", "tanh", "logistic"))
-    assert not (tmp_path / "m.joblib").exists()
+    assert not (tmp_path / "m.npz").exists()
 
 
 def test_train_error_names_the_preset_value_behind_it(tmp_path):
@@ -254,7 +258,7 @@ def test_train_error_names_the_preset_value_behind_it(tmp_path):
     assert code == 1  # --output is a folder
     assert "is a folder" in err
     argv = ["train", "--optimizer", "lbfgs", "--train-size", "500"]
-    code, _, err = run([*argv, "--output", str(tmp_path / "m.joblib")])
+    code, _, err = run([*argv, "--output", str(tmp_path / "m.npz")])
     assert code == 1
     assert "dropout=0.2 comes from --preset default" in err
 
@@ -356,15 +360,16 @@ def test_predict_bad_input_is_an_error(trained, tmp_path, make_input, message):
 @pytest.mark.parametrize(
     ("make_model", "message"),
     [
-        (lambda folder: folder / "missing.joblib", "not found"),
-        (lambda folder: _write(folder / "text.joblib", b"hello"), "not a model saved"),
-        (lambda folder: _dump(folder / "dict.joblib", {"a": 1}), "holds a dict"),
+        (lambda folder: folder / "missing.npz", "not found"),
+        (lambda folder: _write(folder / "text.npz", b"hello"), "not a model saved"),
+        (lambda folder: _dump(folder / "model.joblib", {"a": 1}), "pickle"),
         (
-            lambda folder: _dump(folder / "unfit.joblib", ScratchMLPClassifier()),
-            "not fitted",
+            lambda folder: _save(folder / "baseline.npz", _baseline()),
+            "holds a AverageDarknessClassifier",
         ),
+        (lambda folder: _save(folder / "iris.npz", _iris_model()), "expects 4"),
     ],
-    ids=["missing", "not-a-pickle", "not-an-estimator", "unfitted"],
+    ids=["missing", "text", "pickle-refused", "not-an-mlp", "wrong-features"],
 )
 def test_predict_bad_model_is_an_error(tmp_path, make_model, message):
     code, _, err = run(["predict", str(make_model(tmp_path)), "--mnist-index", "0"])
@@ -398,3 +403,20 @@ def _save_npy(path, array):
 def _dump(path, obj):
     joblib.dump(obj, path)
     return path
+
+
+def _save(path, estimator):
+    sknnscratch.save(estimator, path)
+    return path
+
+
+def _baseline():
+    X, y = load_iris(return_X_y=True)
+    return AverageDarknessClassifier().fit(X, y)
+
+
+def _iris_model():
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return ScratchMLPClassifier(max_iter=2, random_state=0).fit(X, y)

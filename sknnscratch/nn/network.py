@@ -78,6 +78,7 @@ class Network:
         n_params = self.n_weights + sum(n_out for _, n_out in shapes)
         self.params = np.zeros(n_params, dtype=self.dtype)
         self.grads = np.zeros(n_params, dtype=self.dtype)
+        self._l2_buffer = None
         # Per-layer views: writing through them changes params/grads.
         self.coefs, self.intercepts = self._views(self.params, shapes)
         weight_grads, bias_grads = self._views(self.grads, shapes)
@@ -223,8 +224,13 @@ class Network:
         self.backward(delta)
         # d/dW of (alpha / 2) ||W||^2 / sum(s) is alpha W / sum(s).
         if alpha:
+            # Into a kept buffer: a fresh weights-sized temporary every batch
+            # costs page faults comparable to the arithmetic.
+            if self._l2_buffer is None:
+                self._l2_buffer = np.empty(self.n_weights, dtype=self.dtype)
             weights = self.params[: self.n_weights]
-            self.grads[: self.n_weights] += float(alpha / weight_sum) * weights
+            penalty = np.multiply(weights, alpha / weight_sum, out=self._l2_buffer)
+            self.grads[: self.n_weights] += penalty
         return loss, output
 
     def objective(self, output, Y, sample_weight=None, alpha=0.0):
