@@ -174,7 +174,8 @@ default='glorot_uniform'
         Use Nesterov's momentum with 'sgd'.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified), stop when
-        its accuracy stops improving, and keep the best weights.
+        its accuracy stops improving, and keep the best weights. Ignored by
+        'lbfgs', as in ``MLPClassifier``.
     validation_fraction : float, default=0.1
         Share of the training data held out with ``early_stopping``.
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -748,7 +749,9 @@ default='glorot_uniform'
                 state = TrainingState(
                     loss_curve=state.loss_curve, history=state.history
                 )
-        if self.early_stopping and state.validation_scores is None:
+        # L-BFGS ignores early_stopping, as scikit-learn's 'lbfgs' does.
+        stops_early = self.early_stopping and self.optimizer != "lbfgs"
+        if stops_early and state.validation_scores is None:
             state.validation_scores = []
             state.best_validation_score = -np.inf
             state.best_loss = None

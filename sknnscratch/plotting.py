@@ -280,7 +280,7 @@ def plot_learning_curves(history, *, fig=None):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=9)
         if key == "accuracy":
-            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=None))
 
     summary = f"{n_epochs} {step}{'s' if n_epochs != 1 else ''}"
     final_loss = history["loss"][-1]
@@ -576,7 +576,9 @@ def plot_network_diagram(estimator, *, max_units_drawn=12, fig=None):
         left, right = centres[layer], centres[layer + 1]
         rows, cols = list(left), list(right)
         w = np.asarray(coef)[np.ix_(rows, cols)]
-        limit = float(np.abs(w).max()) or 1.0
+        # Scaled to the whole layer's strongest weight, not the drawn ones':
+        # the drawn units may be dead corner pixels with near-zero weights.
+        limit = float(np.abs(coef).max()) or 1.0
         colors = cmap(Normalize(-limit, limit)(w.ravel()))
         # Faint for small weights so the strong connections stand out.
         colors[:, 3] = 0.04 + 0.66 * (np.abs(w.ravel()) / limit) ** 1.5

@@ -579,3 +579,27 @@ def test_epoch_hook_sees_every_history_record(iris, optimizer):
     assert [r["loss"] for r in records] == clf.history_["loss"]
     # The hook is a live function: it is never persisted.
     assert "_on_epoch_end" not in pickle.loads(pickle.dumps(clf)).__dict__
+
+
+def test_lbfgs_ignores_early_stopping_like_scikit_learn(iris):
+    X, y = iris
+    clf = quiet_fit(
+        ScratchMLPClassifier(optimizer="lbfgs", early_stopping=True, max_iter=20),
+        X,
+        y,
+    )
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+    assert clf.history_["val_loss"] == [None] * clf.n_iter_
+
+
+def test_training_accuracy_is_sample_weighted(iris):
+    X, y = iris
+    # All the weight on class 0 rows: the running accuracy is theirs alone.
+    sw = np.where(y == 0, 1.0, 1e-12)
+    clf = quiet_fit(
+        ScratchMLPClassifier(max_iter=30, learning_rate_init=0.01, random_state=0),
+        X,
+        y,
+        sw,
+    )
+    assert clf.history_["accuracy"][-1] == pytest.approx(1.0)

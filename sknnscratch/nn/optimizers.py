@@ -45,6 +45,14 @@ swept once: entries too small to stay normal until the next sweep are set to
 zero. They are at most ``tiny / decay**FLUSH_INTERVAL`` (about 1e-35 in
 float32 for :math:`\beta_1 = 0.9`), far below anything that moves a weight.
 
+The weights themselves get the same sweep, below ``tiny * 2**32`` (about
+5e-29 in float32): with L2 (``alpha``) and Adam, a weight that never sees data
+(the blank border pixels again) is pulled to zero by a nearly constant factor
+per step, since Adam divides its tiny gradient by a tiny root. In measured
+MNIST runs about 20,000 first-layer weights went subnormal by the fourth epoch
+and each epoch took 30% longer. A weight of 1e-29 next to weights of 1e-2 has
+no effect on any output, so it might as well be 0.
+
 The squared gradients that feed ``adagrad``, ``rmsprop`` and ``adam`` are
 computed as :math:`\max(|g|, 10^{-15})^2`: a gradient below about 1e-19
 squares to a subnormal float32, and a few hundred of those per step cost
@@ -60,6 +68,9 @@ __all__ = ["OPTIMIZERS", "SGD", "Adagrad", "RMSprop", "Adam"]
 
 #: Steps between two sweeps of the optimizer state for near-subnormal values.
 FLUSH_INTERVAL = 64
+
+#: A swept weight below ``finfo(dtype).tiny`` times this is set to zero.
+WEIGHT_FLUSH_FACTOR = 2.0**32
 
 #: Smallest |gradient| used in a squared-gradient average (see above).
 SQUARED_GRADIENT_FLOOR = 1e-15
@@ -103,15 +114,16 @@ class Optimizer:
             scratch = self._scratch[: chunk.stop - chunk.start]
             self._step(params[chunk], grads[chunk], learning_rate, *state, scratch)
             if flush:
-                self._flush_subnormals(state, scratch)
+                self._flush_subnormals(params[chunk], state, scratch)
 
-    def _flush_subnormals(self, state, scratch):
+    def _flush_subnormals(self, params, state, scratch):
         tiny = np.finfo(self.dtype).tiny
+        thresholds = [(params, tiny * WEIGHT_FLUSH_FACTOR)]
         for name, array in zip(self.slots, state):
             decay = self._decays.get(name, 0.0)
-            if decay <= 0:
-                continue  # no decay, so nothing shrinks towards subnormals
-            threshold = tiny / decay**FLUSH_INTERVAL
+            if decay > 0:  # without decay nothing shrinks towards subnormals
+                thresholds.append((array, tiny / decay**FLUSH_INTERVAL))
+        for array, threshold in thresholds:
             np.abs(array, out=scratch)
             np.copyto(array, 0, where=scratch < threshold)
 

@@ -203,6 +203,7 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
             order = rng.permutation(n_samples) if config.shuffle else None
             loss_sum = 0.0
             correct_sum = 0.0
+            weight_sum = 0.0
             batches_done = 0
             try:
                 for start in range(0, n_samples, batch_size):
@@ -228,9 +229,14 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
                     optimizer.update(params, grads, schedule.learning_rate)
                     rows = stop - start
                     loss_sum += loss * rows
-                    correct_sum += rows * accuracy(
-                        batch.Y, output, network.output_activation
-                    )
+                    # Weighted by sample weight, like the validation accuracy.
+                    weights = batch.sample_weight
+                    weight = rows if weights is None else float(weights.sum())
+                    if weight > 0:
+                        correct_sum += weight * accuracy(
+                            batch.Y, output, network.output_activation, weights
+                        )
+                        weight_sum += weight
                     batches_done += 1
                     if interrupt.requested:
                         raise KeyboardInterrupt
@@ -267,7 +273,7 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
             record = {
                 "epoch": epoch,
                 "loss": state.loss,
-                "accuracy": correct_sum / n_samples,
+                "accuracy": correct_sum / weight_sum if weight_sum else None,
                 "val_loss": None,
                 "val_accuracy": None,
             }

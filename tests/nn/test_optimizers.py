@@ -195,3 +195,25 @@ def test_chunked_update_equals_whole_vector_update(name, monkeypatch):
     monkeypatch.setattr(optimizers, "CHUNK_BYTES", 8 * 96)  # 96-element chunks
     assert len(OPTIMIZERS[name](1000, np.float64)._chunks) == 11
     np.testing.assert_array_equal(run(), whole)
+
+
+def test_weights_pulled_to_zero_by_l2_stay_out_of_the_subnormal_range(monkeypatch):
+    # A weight that only ever sees its L2 gradient alpha * w / n: Adam divides
+    # that tiny gradient by a tiny root, so w shrinks by a near-constant
+    # factor per step (as the blank MNIST border pixels' weights do).
+    def run():
+        optimizer = Adam(1000, np.float32)
+        params = np.full(1000, 1e-2, dtype=np.float32)
+        grads = np.empty_like(params)
+        worst = 0
+        for _ in range(3000):
+            np.multiply(params, 1e-4 / 128, out=grads)
+            optimizer.update(params, grads, 1e-3)
+            worst = max(worst, count_subnormal(params))
+        return worst, params
+
+    worst, params = run()
+    assert worst == 0
+    assert np.all(np.abs(params) < 1e-20)  # they did decay: zero, or nearly
+    monkeypatch.setattr(optimizers, "FLUSH_INTERVAL", 10**9)
+    assert run()[0] > 0
