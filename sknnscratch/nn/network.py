@@ -242,6 +242,7 @@ class Network:
         else:
             weight_sum = sample_weight.sum()
             data_loss = per_sample @ sample_weight
-        weights = self.params[: self.n_weights]
-        l2 = 0.5 * alpha * np.dot(weights, weights)
-        return float((data_loss + l2) / weight_sum)
+        if alpha:
+            weights = self.params[: self.n_weights]
+            data_loss += 0.5 * alpha * np.dot(weights, weights)
+        return float(data_loss / weight_sum)

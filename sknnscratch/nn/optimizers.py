@@ -54,12 +54,11 @@ and each epoch took 30% longer. A weight of 1e-29 next to weights of 1e-2 has
 no effect on any output, so it might as well be 0.
 
 The squared gradients that feed ``adagrad``, ``rmsprop`` and ``adam`` are
-computed as :math:`\max(|g|, 10^{-15})^2`: a gradient below about 1e-19
-squares to a subnormal float32, and a few hundred of those per step cost
-more than the rest of the update. The floor changes nothing a weight can
-feel: the squared term ends up under a square root next to
-:math:`\epsilon = 10^{-8}`, and :math:`\sqrt{10^{-30}} = 10^{-15} \ll \epsilon`.
-It also keeps :math:`v` and :math:`s` above 1e-30, out of the subnormal range.
+floored, :math:`\max(g^2, 10^{-30})`, so that :math:`v` and :math:`s` never
+hold a subnormal number (a float32 gradient below about 1e-19 squares to
+one). The floor changes nothing a weight can feel: the squared term ends up
+under a square root next to :math:`\epsilon = 10^{-8}`, and
+:math:`\sqrt{10^{-30}} = 10^{-15} \ll \epsilon`.
 """
 
 import numpy as np
@@ -72,8 +71,8 @@ FLUSH_INTERVAL = 64
 #: A swept weight below ``finfo(dtype).tiny`` times this is set to zero.
 WEIGHT_FLUSH_FACTOR = 2.0**32
 
-#: Smallest |gradient| used in a squared-gradient average (see above).
-SQUARED_GRADIENT_FLOOR = 1e-15
+#: Smallest squared gradient used in a squared-gradient average (see above).
+SQUARED_GRADIENT_FLOOR = 1e-30
 
 #: Bytes of each vector processed together (a few such chunks fit in L2 cache).
 CHUNK_BYTES = 256 * 1024
@@ -139,10 +138,9 @@ class Optimizer:
 
 
 def _squared_gradient(grads, out):
-    r""":math:`\max(|g|, 10^{-15})^2` into ``out``: never a subnormal number."""
-    np.abs(grads, out=out)
-    np.maximum(out, SQUARED_GRADIENT_FLOOR, out=out)
-    return np.multiply(out, out, out=out)
+    r""":math:`\max(g^2, 10^{-30})` into ``out``: never a subnormal number."""
+    np.multiply(grads, grads, out=out)
+    return np.maximum(out, SQUARED_GRADIENT_FLOOR, out=out)
 
 
 class SGD(Optimizer):
