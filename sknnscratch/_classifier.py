@@ -603,13 +603,7 @@ default='glorot_uniform'
         # products. The output is checked instead of letting NumPy's
         # RuntimeWarnings through, or NaN probabilities out.
         with np.errstate(over="ignore", invalid="ignore"):
-            X = validate_data(
-                self,
-                X,
-                accept_sparse=["csr", "csc"],
-                dtype=(np.float64, np.float32),
-                reset=False,
-            )
+            X = self._validate_for_predict(X)
             dtype = self.coefs_[0].dtype
             if X.dtype != dtype:
                 X = X.astype(dtype)
@@ -628,6 +622,34 @@ default='glorot_uniform'
                 "StandardScaler."
             )
         return output
+
+    def _validate_for_predict(self, X):
+        """``validate_data(reset=False)``, with a fast path for plain arrays.
+
+        A 2-D float ndarray without NaN or inf needs no conversion, and
+        scikit-learn's full validation costs more than the forward pass of a
+        few rows: predicting one row would spend most of its time there.
+        Everything else (lists, DataFrames, sparse, other dtypes, a model fitted
+        with feature names, and every error) goes through ``validate_data``,
+        so messages and warnings are scikit-learn's own.
+        """
+        if (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype in (np.float32, np.float64)
+            and 0 < X.shape[0]
+            and X.shape[1] == self.n_features_in_
+            and not hasattr(self, "feature_names_in_")
+            and np.isfinite(X).all()
+        ):
+            return X
+        return validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
 
     # --- training -------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import sknnscratch
 from sknnscratch import AverageDarknessClassifier, ScratchMLPClassifier
 from sknnscratch.cli import main
 from sknnscratch.datasets import load_mnist
+from sknnscratch.presets import MNIST_DEFAULT
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT_PLOTS = (
@@ -260,7 +261,7 @@ def test_train_error_names_the_preset_value_behind_it(tmp_path):
     argv = ["train", "--optimizer", "lbfgs", "--train-size", "500"]
     code, _, err = run([*argv, "--output", str(tmp_path / "m.npz")])
     assert code == 1
-    assert "dropout=0.2 comes from --preset default" in err
+    assert f"dropout={MNIST_DEFAULT['dropout']} comes from --preset default" in err
 
 
 def test_train_unknown_flag_is_a_usage_error(capsys):
