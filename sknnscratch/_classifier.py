@@ -88,6 +88,23 @@ def _make_rng(random_state):
     return np.random.default_rng(random_state)
 
 
+def _cast_checked(X, dtype):
+    """X in the fitted model's dtype, refusing values that overflow it.
+
+    validate_data has already checked X for NaN and inf; only the cast (from
+    float64 to a float32 model) can create an inf. Two reductions find that
+    without a bool array the size of X, which would double a fit's peak memory.
+    """
+    data = X.data if sp.issparse(X) else X
+    limit = np.finfo(dtype).max
+    if data.size and max(data.max(), -data.min()) > limit:
+        raise ValueError(
+            f"X has values beyond {limit:.3g}, too large for the model's {dtype} "
+            "weights; scale the features."
+        )
+    return X.astype(dtype)
+
+
 def _per_layer(value, n_hidden, name):
     """One value per hidden layer from a scalar/str or a per-layer sequence."""
     if isinstance(value, str | Real):
@@ -684,12 +701,8 @@ default='glorot_uniform'
                 dtype=(np.float64, np.float32),
                 reset=first_pass,
             )
-            if not first_pass and X.dtype != self.coefs_[0].dtype:
-                X = X.astype(self.coefs_[0].dtype)
-        if not np.isfinite(X.data if sp.issparse(X) else X).all():
-            raise ValueError(
-                f"X has values too large for the model's {X.dtype} weights."
-            )
+        if not first_pass and X.dtype != self.coefs_[0].dtype:
+            X = _cast_checked(X, self.coefs_[0].dtype)
         Y, class_index = self._encode_targets(y, classes, first_pass, incremental)
         Y = Y.astype(X.dtype)
         sample_weight = self._weights(sample_weight, X, Y, class_index, incremental)
