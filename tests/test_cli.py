@@ -19,17 +19,10 @@ import sknnscratch
 from sknnscratch import AverageDarknessClassifier, ScratchMLPClassifier
 from sknnscratch.cli import main
 from sknnscratch.datasets import load_mnist
+from sknnscratch.plotting import REPORT_PLOTS
 from sknnscratch.presets import MNIST_DEFAULT
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORT_PLOTS = (
-    "learning_curves",
-    "confusion_matrix",
-    "first_layer_weights",
-    "weight_distributions",
-    "network_diagram",
-    "confident_errors",
-)
 
 
 def run(argv):
