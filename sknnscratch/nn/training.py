@@ -62,12 +62,18 @@ class Dataset:
     def __len__(self):
         return self.X.shape[0]
 
-    def rows(self, index):
-        """The rows ``index`` (a slice or integer array) as a new Dataset."""
+    def rows(self, index, x_buffer=None):
+        """The rows ``index`` (a slice or integer array) as a new Dataset.
+
+        With ``x_buffer``, dense rows picked by an integer array are gathered
+        into it (reused batch after batch) instead of a fresh array.
+        """
         weights = self.sample_weight
-        return Dataset(
-            self.X[index], self.Y[index], None if weights is None else weights[index]
-        )
+        if x_buffer is not None and not sp.issparse(self.X):
+            X = np.take(self.X, index, axis=0, out=x_buffer[: len(index)])
+        else:
+            X = self.X[index]
+        return Dataset(X, self.Y[index], None if weights is None else weights[index])
 
 
 @dataclass
@@ -140,13 +146,6 @@ def _deferred_keyboard_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
-def _take_rows(X, index, out):
-    """Gather rows of a dense array into a reused buffer (sparse: plain index)."""
-    if sp.issparse(X):
-        return X[index]
-    return np.take(X, index, axis=0, out=out[: len(index)])
-
-
 def _evaluate(network, data, alpha):
     """Objective and accuracy of the network on a dataset, without dropout."""
     output = network.predict(data.X)
@@ -211,14 +210,7 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
                     if order is None:
                         batch = train.rows(slice(start, stop))
                     else:
-                        index = order[start:stop]
-                        batch = Dataset(
-                            _take_rows(train.X, index, batch_buffer),
-                            train.Y[index],
-                            None
-                            if train.sample_weight is None
-                            else train.sample_weight[index],
-                        )
+                        batch = train.rows(order[start:stop], batch_buffer)
                     loss, output = network.loss_and_gradient(
                         batch.X, batch.Y, batch.sample_weight, config.alpha
                     )
