@@ -1,20 +1,14 @@
-"""ScratchMLPClassifier: the scikit-learn facade over the NumPy engine.
+"""ScratchMLPClassifier: the scikit-learn classifier over the NumPy engine.
 
-This module does what a scikit-learn estimator must (parameters and their
-constraints, input validation, labels, sample and class weights, fitted
-attributes) and hands the numerical work to :mod:`sknnscratch.nn`, which
-knows nothing about scikit-learn estimators.
+What is particular to classification lives here: labels (binary, multiclass,
+multilabel), class weights, probabilities. Everything shared with
+ScratchMLPRegressor (parameters, validation, the training run) is in
+:mod:`sknnscratch._base`.
 """
 
-import inspect
-import warnings
-from numbers import Integral, Real
-
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
@@ -22,43 +16,12 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.validation import column_or_1d
 
-from .nn.activations import ACTIVATIONS
-from .nn.initializers import INITIALIZERS
+from ._base import COMMON_PARAMETER_CONSTRAINTS, BaseScratchMLP
 from .nn.losses import LOSSES
-from .nn.network import Network
-from .nn.optimizers import OPTIMIZERS
-from .nn.schedules import SCHEDULES
-from .nn.training import (
-    Dataset,
-    StochasticConfig,
-    TrainingState,
-    fit_lbfgs,
-    fit_stochastic,
-)
 
 __all__ = ["ScratchMLPClassifier"]
-
-#: Fitted attribute holding each field of the engine's TrainingState.
-_STATE_ATTRIBUTES = {
-    "n_iter": "n_iter_",
-    "samples_seen": "t_",
-    "loss": "loss_",
-    "best_loss": "best_loss_",
-    "best_validation_score": "best_validation_score_",
-    "no_improvement_count": "_no_improvement_count",
-    "learning_rate": "_learning_rate",
-    "loss_curve": "loss_curve_",
-    "validation_scores": "validation_scores_",
-    "history": "history_",
-    "best_params": "_best_params",
-}
 
 #: Output activation for each kind of classification target.
 _OUTPUT_ACTIVATION = {
@@ -68,57 +31,7 @@ _OUTPUT_ACTIVATION = {
 }
 
 
-def _package_version():
-    # Read at call time: the package's __init__ imports this module before it
-    # defines __version__.
-    from . import __version__
-
-    return __version__
-
-
-def _make_rng(random_state):
-    """A NumPy Generator from a scikit-learn style ``random_state``.
-
-    ``None`` gives fresh entropy from the OS, never the global ``np.random``
-    state; an int seeds the generator; a ``RandomState`` instance is asked for
-    a seed, so the caller's instance drives the result.
-    """
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
-    return np.random.default_rng(random_state)
-
-
-def _cast_checked(X, dtype):
-    """X in the fitted model's dtype, refusing values that overflow it.
-
-    validate_data has already checked X for NaN and inf; only the cast (from
-    float64 to a float32 model) can create an inf. Two reductions find that
-    without a bool array the size of X, which would double a fit's peak memory.
-    """
-    data = X.data if sp.issparse(X) else X
-    limit = np.finfo(dtype).max
-    if data.size and max(data.max(), -data.min()) > limit:
-        raise ValueError(
-            f"X has values beyond {limit:.3g}, too large for the model's {dtype} "
-            "weights; scale the features."
-        )
-    return X.astype(dtype)
-
-
-def _per_layer(value, n_hidden, name):
-    """One value per hidden layer from a scalar/str or a per-layer sequence."""
-    if isinstance(value, str | Real):
-        return [value] * n_hidden
-    values = list(value)
-    if len(values) != n_hidden:
-        raise ValueError(
-            f"{name} has {len(values)} entries but there are {n_hidden} hidden "
-            f"layers; give one value, or one per hidden layer."
-        )
-    return values
-
-
-class ScratchMLPClassifier(ClassifierMixin, BaseEstimator):
+class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     """Multi-layer perceptron classifier on a from-scratch NumPy engine.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: parameters
@@ -190,11 +103,19 @@ default='glorot_uniform'
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum with 'sgd'.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data (stratified), stop when
-        its accuracy stops improving, and keep the best weights. Ignored by
-        'lbfgs', as in ``MLPClassifier``.
+        Stop when the validation accuracy (or loss, see
+        ``early_stopping_metric``) stops improving, and keep the weights of
+        the best epoch. The validation set is ``X_val, y_val`` when given to
+        :meth:`fit`, otherwise ``validation_fraction`` of the training data
+        (stratified). Ignored by 'lbfgs', as in ``MLPClassifier``.
+    early_stopping_metric : {'score', 'loss'}, default='score'
+        What early stopping watches on the validation set: the accuracy
+        (higher is better, as ``MLPClassifier``) or the loss (lower is
+        better; smoother, and it notices over-confident predictions that
+        accuracy does not).
     validation_fraction : float, default=0.1
-        Share of the training data held out with ``early_stopping``.
+        Share of the training data held out with ``early_stopping`` when no
+        ``X_val`` is given.
     beta_1, beta_2 : float, default=0.9, 0.999
         Decay rates of Adam's moment estimates.
     epsilon : float, default=1e-8
@@ -223,10 +144,12 @@ default='glorot_uniform'
         Validation accuracy of every epoch with ``early_stopping``.
     best_validation_score_ : float or None
         Best validation accuracy with ``early_stopping``.
+    best_validation_loss_ : float or None
+        Lowest validation loss with ``early_stopping``.
     history_ : dict of lists
         Per epoch: 'epoch', 'loss', 'accuracy' (running training accuracy,
         with dropout active), 'val_loss', 'val_accuracy' (None without a
-        validation split) and 'seconds'.
+        validation set) and 'seconds'.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has string feature names (e.g. a DataFrame).
@@ -252,41 +175,20 @@ default='glorot_uniform'
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
+        **COMMON_PARAMETER_CONSTRAINTS,
+        "loss": [
+            StrOptions(
+                {
+                    name
+                    for name, loss in LOSSES.items()
+                    if "classification" in loss.tasks
+                }
+            )
         ],
-        "activation": [StrOptions(set(ACTIVATIONS)), list, tuple],
-        "optimizer": [StrOptions(set(OPTIMIZERS) | {"lbfgs"})],
-        "loss": [StrOptions(set(LOSSES))],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple, np.ndarray],
-        "weight_init": [StrOptions(set(INITIALIZERS))],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "batch_size": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "learning_rate": [StrOptions(set(SCHEDULES))],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "rho": [Interval(Real, 0, 1, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
     }
+
+    _metric = "accuracy"
 
     def __init__(
         self,
@@ -312,6 +214,7 @@ default='glorot_uniform'
         momentum=0.9,
         nesterovs_momentum=True,
         early_stopping=False,
+        early_stopping_metric="score",
         validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
@@ -320,39 +223,51 @@ default='glorot_uniform'
         n_iter_no_change=10,
         max_fun=15000,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.optimizer = optimizer
-        self.loss = loss
-        self.alpha = alpha
-        self.dropout = dropout
-        self.weight_init = weight_init
+        super().__init__(
+            hidden_layer_sizes,
+            activation,
+            optimizer=optimizer,
+            loss=loss,
+            alpha=alpha,
+            dropout=dropout,
+            weight_init=weight_init,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            early_stopping_metric=early_stopping_metric,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            rho=rho,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+        )
         self.class_weight = class_weight
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.rho = rho
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
 
     # --- public API -----------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the model to data X and targets y.
 
         Parameters
@@ -363,6 +278,19 @@ default='glorot_uniform'
             Class labels, or a label indicator matrix for multilabel targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the rows.
+        X_val : {array-like, sparse matrix} of shape (n_val_samples, \
+n_features), default=None
+            An explicit validation set: scored after every epoch into
+            ``history_`` ('val_loss', 'val_accuracy'), and the set that
+            ``early_stopping`` watches (then nothing is held out of X). In a
+            :class:`~sklearn.pipeline.Pipeline`, have it transformed like X
+            with ``Pipeline(..., transform_input=["X_val"])`` (needs
+            metadata routing).
+        y_val : array-like of shape (n_val_samples,) or (n_val_samples, \
+n_labels), default=None
+            Labels of ``X_val``; only classes seen in ``y``.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation rows.
 
         Returns
         -------
@@ -370,18 +298,15 @@ default='glorot_uniform'
             The fitted estimator.
         """
         return self._fit_keeping_state_on_error(
-            X, y, sample_weight, classes=None, incremental=False
+            X,
+            y,
+            sample_weight,
+            X_val=X_val,
+            y_val=y_val,
+            sample_weight_val=sample_weight_val,
         )
 
-    def _partial_fit_available(self):
-        if self.optimizer == "lbfgs":
-            raise AttributeError(
-                "partial_fit is only available for the step optimizers, not "
-                f"optimizer={self.optimizer!r}."
-            )
-        return True
-
-    @available_if(_partial_fit_available)
+    @available_if(BaseScratchMLP._partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on (X, y), continuing from the current state.
@@ -389,16 +314,20 @@ default='glorot_uniform'
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Its labels.
         classes : array-like of shape (n_classes,), default=None
             Every class of the whole problem; required on the first call
             (ignored for a multilabel indicator ``y``), as ``y`` of one chunk
             need not contain them all.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows.
 
         Returns
         -------
         self : object
+            The updated estimator.
         """
         return self._fit_keeping_state_on_error(
             X, y, sample_weight, classes=classes, incremental=True
@@ -454,69 +383,18 @@ default='glorot_uniform'
             return self.classes_[(output[:, 0] > 0.5).astype(int)]
         return (output > 0.5).astype(int)
 
-    def __getstate__(self):
-        # A copy: object.__getstate__ returns the instance's own __dict__, and
-        # popping from it would strip the live estimator of its hook.
-        state = dict(super().__getstate__())
-        # A progress hook set by the CLI is a live function: never persist it.
-        state.pop("_on_epoch_end", None)
-        # Recorded so that unpickling into another version can warn.
-        state["_sknnscratch_version"] = _package_version()
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        saved = state.pop("_sknnscratch_version", None)
-        current = _package_version()
-        if saved != current:
-            warnings.warn(
-                f"Unpickling a ScratchMLPClassifier saved by sknnscratch "
-                f"{saved or '0.1.0 or older'} into sknnscratch {current}: the "
-                "fitted state may not be compatible, and predictions may "
-                "differ or fail. Refit the model, or save it with "
-                "sknnscratch.persistence.save, whose files say what they hold.",
-                UserWarning,
-                stacklevel=2,
-            )
-        super().__setstate__(state)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
         return tags
 
-    # --- validation -------------------------------------------------------------
+    # --- targets --------------------------------------------------------------
 
-    def _layer_plan(self):
-        """Hidden sizes, activations and dropout rates, checked per layer."""
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-        if not all(isinstance(s, Integral) and s > 0 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {sizes}."
-            )
-        activations = _per_layer(self.activation, len(sizes), "activation")
-        for name in activations:
-            if name not in ACTIVATIONS:
-                raise ValueError(
-                    f"Unknown activation {name!r} in activation; allowed: "
-                    f"{sorted(ACTIVATIONS)}."
-                )
-        rates = _per_layer(self.dropout, len(sizes), "dropout")
-        for rate in rates:
-            if not (isinstance(rate, Real) and 0 <= rate < 1):
-                raise ValueError(f"dropout rates must be in [0, 1), got {rate!r}.")
-        if self.optimizer == "lbfgs" and any(rates):
-            raise ValueError(
-                "dropout is not supported with optimizer='lbfgs': L-BFGS needs "
-                "a deterministic objective. Use dropout=0.0 or a step optimizer "
-                "such as 'adam'."
-            )
-        return sizes, activations, [float(r) for r in rates]
+    def _output_activation(self):
+        return _OUTPUT_ACTIVATION[self._label_type]
 
     def _encode_targets(self, y, classes, first_pass, incremental):
-        """Check y, set label metadata on a first pass, return the target matrix."""
+        """Check y, set label metadata on a first pass; return (Y, class index)."""
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -553,14 +431,7 @@ default='glorot_uniform'
                     f"y has {y.shape[1]} labels, the model {len(self.classes_)}."
                 )
             return np.asarray(y), None
-        index = np.searchsorted(self.classes_, y)
-        index = np.clip(index, 0, len(self.classes_) - 1)
-        unknown = self.classes_[index] != y
-        if np.any(unknown):
-            raise ValueError(
-                f"y contains labels not in classes_ {self.classes_.tolist()}: "
-                f"{np.unique(y[unknown]).tolist()}."
-            )
+        index = self._class_index(y, "y")
         if self.warm_start and not first_pass and not incremental:
             if len(np.unique(index)) != len(self.classes_):
                 raise ValueError(
@@ -571,14 +442,36 @@ default='glorot_uniform'
             return (index == 1)[:, None], index
         return np.eye(len(self.classes_), dtype=bool)[index], index
 
-    def _weights(self, sample_weight, X, Y, class_index, incremental):
+    def _encode_validation_targets(self, y_val):
+        """Indicator matrix of ``y_val`` in the fitted classes."""
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        y_type = type_of_target(y_val, input_name="y_val")
+        if (y_type == "multilabel-indicator") != (
+            self._label_type == "multilabel-indicator"
+        ):
+            raise ValueError(f"y_val is {y_type} but y is {self._label_type}.")
+        if self._label_type == "multilabel-indicator":
+            return np.asarray(y_val)
+        index = self._class_index(y_val, "y_val")
+        if self._label_type == "binary":
+            return (index == 1)[:, None]
+        return np.eye(len(self.classes_), dtype=bool)[index]
+
+    def _class_index(self, y, name):
+        """Index of each label of ``y`` in ``classes_``; unknown labels raise."""
+        index = np.searchsorted(self.classes_, y)
+        index = np.clip(index, 0, len(self.classes_) - 1)
+        unknown = self.classes_[index] != y
+        if np.any(unknown):
+            raise ValueError(
+                f"{name} contains labels not in classes_ {self.classes_.tolist()}: "
+                f"{np.unique(y[unknown]).tolist()}."
+            )
+        return index
+
+    def _class_weighted(self, sample_weight, X, Y, class_index, incremental):
         """Sample weights times class weights (None when all are 1)."""
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-            if np.any(sample_weight < 0):
-                raise ValueError("Negative values in data passed to `sample_weight`.")
-            if not sample_weight.sum() > 0:
-                raise ValueError("sample_weight sums to zero: nothing to learn.")
         if self.class_weight is None:
             return sample_weight
         base = np.ones(X.shape[0], dtype=X.dtype)
@@ -611,261 +504,3 @@ default='glorot_uniform'
                 [self.class_weight.get(c, 1.0) for c in self.classes_.tolist()]
             )
         return per_class[class_index].astype(X.dtype) * base
-
-    def _forward(self, X):
-        """Validated input through the fitted network; returns a fresh array."""
-        check_is_fitted(self)
-        # Finite but huge values overflow: in scikit-learn's finite check
-        # (inf + -inf in a sum), in a cast to float32, in the matrix
-        # products. The output is checked instead of letting NumPy's
-        # RuntimeWarnings through, or NaN probabilities out.
-        with np.errstate(over="ignore", invalid="ignore"):
-            X = self._validate_for_predict(X)
-            dtype = self.coefs_[0].dtype
-            if X.dtype != dtype:
-                X = X.astype(dtype)
-            network = Network.for_inference(
-                self.coefs_,
-                self.intercepts_,
-                self._hidden_activations,
-                self.out_activation_,
-            )
-            output = network.predict(X)
-        if not np.isfinite(output).all():
-            raise ValueError(
-                "The network's output is not finite for some rows of X: their "
-                "values are too large for the fitted weights (the forward pass "
-                "overflowed). Scale the features as for training, e.g. with "
-                "StandardScaler."
-            )
-        return output
-
-    def _validate_for_predict(self, X):
-        """``validate_data(reset=False)``, with a fast path for plain arrays.
-
-        A 2-D float ndarray without NaN or inf needs no conversion, and
-        scikit-learn's full validation costs more than the forward pass of a
-        few rows: predicting one row would spend most of its time there.
-        Everything else (lists, DataFrames, sparse, other dtypes, a model fitted
-        with feature names, and every error) goes through ``validate_data``,
-        so messages and warnings are scikit-learn's own.
-        """
-        if (
-            type(X) is np.ndarray
-            and X.ndim == 2
-            and X.dtype in (np.float32, np.float64)
-            and 0 < X.shape[0]
-            and X.shape[1] == self.n_features_in_
-            and not hasattr(self, "feature_names_in_")
-            and np.isfinite(X).all()
-        ):
-            return X
-        return validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-            reset=False,
-        )
-
-    # --- training -------------------------------------------------------------
-
-    def _fit_keeping_state_on_error(self, X, y, sample_weight, classes, incremental):
-        # Any error (bad input found late, a class missing, Ctrl-C outside the
-        # training loop) must leave a fitted model exactly as it was, so the
-        # attributes are put back if _fit raises.
-        saved = dict(self.__dict__)
-        try:
-            return self._fit(X, y, sample_weight, classes, incremental)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
-
-    def _fit(self, X, y, sample_weight, classes, incremental):
-        fitted = hasattr(self, "coefs_")
-        first_pass = not fitted or not (self.warm_start or incremental)
-        if incremental and self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True.")
-        sizes, activations, dropout = self._layer_plan()
-
-        # errstate: scikit-learn's finite check sums X, which for finite
-        # values of both signs near the float maximum is inf + -inf.
-        with np.errstate(over="ignore", invalid="ignore"):
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                accept_sparse=["csr", "csc"],
-                multi_output=True,
-                dtype=(np.float64, np.float32),
-                reset=first_pass,
-            )
-        if not first_pass and X.dtype != self.coefs_[0].dtype:
-            X = _cast_checked(X, self.coefs_[0].dtype)
-        Y, class_index = self._encode_targets(y, classes, first_pass, incremental)
-        Y = Y.astype(X.dtype)
-        sample_weight = self._weights(sample_weight, X, Y, class_index, incremental)
-
-        layer_units = [X.shape[1], *sizes, Y.shape[1]]
-        if not first_pass:
-            fitted_units = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
-            if fitted_units != layer_units:
-                raise ValueError(
-                    f"The fitted network has layer sizes {fitted_units} but the "
-                    f"parameters ask for {layer_units}; refit without warm_start."
-                )
-        if incremental and not first_pass:
-            rng = self._continued_rng()
-        else:
-            rng = _make_rng(self.random_state)
-        out_activation = _OUTPUT_ACTIVATION[self._label_type]
-        network = Network(
-            layer_units, activations, out_activation, self.loss, dropout, X.dtype, rng
-        )
-        if first_pass:
-            network.initialize(self.weight_init, rng)
-        else:
-            network.set_weights(self.coefs_, self.intercepts_)
-
-        state = self._training_state(first_pass, incremental)
-        train = Dataset(X, Y, sample_weight)
-        # Overflow while training is the engine's to detect and report (a
-        # non-finite loss, weight or optimizer state restores the last finite
-        # weights with a ConvergenceWarning); NumPy's RuntimeWarnings would
-        # only repeat it, less helpfully.
-        with np.errstate(over="ignore", invalid="ignore"):
-            if self.optimizer == "lbfgs":
-                fit_lbfgs(
-                    network,
-                    train,
-                    self.alpha,
-                    self.max_iter,
-                    self.max_fun,
-                    self.tol,
-                    self.verbose,
-                    state,
-                    on_epoch_end=getattr(self, "_on_epoch_end", None),
-                )
-                state.best_loss = state.loss
-            else:
-                self._fit_stochastic(
-                    network, train, class_index, state, rng, incremental, first_pass
-                )
-
-        self.coefs_ = [c.copy() for c in network.coefs]
-        self.intercepts_ = [b.copy() for b in network.intercepts]
-        self.n_layers_ = len(layer_units)
-        self.n_outputs_ = Y.shape[1]
-        self.out_activation_ = out_activation
-        self._hidden_activations = activations
-        self._rng_state = rng.bit_generator.state
-        for field, attribute in _STATE_ATTRIBUTES.items():
-            setattr(self, attribute, getattr(state, field))
-        return self
-
-    def _continued_rng(self):
-        """partial_fit continues the random stream where the last call left it."""
-        rng = np.random.default_rng()
-        rng.bit_generator.state = self._rng_state
-        return rng
-
-    def _training_state(self, first_pass, incremental):
-        """A fresh TrainingState, or the fitted one to continue from."""
-        if first_pass:
-            state = TrainingState()
-        else:
-            state = TrainingState(
-                **{f: getattr(self, a) for f, a in _STATE_ATTRIBUTES.items()}
-            )
-            if not incremental:
-                # warm_start fit: a new run on the old weights, judged afresh,
-                # with the epoch log carried on.
-                state = TrainingState(
-                    loss_curve=state.loss_curve, history=state.history
-                )
-        # L-BFGS ignores early_stopping, as scikit-learn's 'lbfgs' does.
-        stops_early = self.early_stopping and self.optimizer != "lbfgs"
-        if stops_early and state.validation_scores is None:
-            state.validation_scores = []
-            state.best_validation_score = -np.inf
-            state.best_loss = None
-        return state
-
-    def _fit_stochastic(
-        self, network, train, class_index, state, rng, incremental, first_pass
-    ):
-        validation = None
-        if self.early_stopping:
-            train, validation = self._validation_split(train, class_index, rng)
-
-        optimizer_class = OPTIMIZERS[self.optimizer]
-        # Hyperparameters are the estimator parameters of the same names
-        # (momentum, beta_1, rho, ...), read off the optimizer's signature.
-        hyper = {
-            name: getattr(self, name)
-            for name in inspect.signature(optimizer_class).parameters
-            if name not in ("n_params", "dtype")
-        }
-        optimizer = optimizer_class(network.params.size, network.dtype, **hyper)
-        schedule = SCHEDULES[self.learning_rate](self.learning_rate_init, self.power_t)
-        if incremental and not first_pass:
-            saved = getattr(self, "_optimizer_state", {})
-            if saved.get("name") == self.optimizer:
-                optimizer.load_state_dict(saved)
-            if self._learning_rate is not None:
-                schedule.learning_rate = self._learning_rate
-
-        n_train = len(train)
-        if self.batch_size == "auto":
-            batch_size = min(200, n_train)
-        else:
-            if self.batch_size > n_train:
-                warnings.warn(
-                    "Got `batch_size` larger than sample size. It is going to be "
-                    "clipped.",
-                    stacklevel=4,
-                )
-            batch_size = min(self.batch_size, n_train)
-        config = StochasticConfig(
-            batch_size=batch_size,
-            max_iter=self.max_iter,
-            shuffle=self.shuffle,
-            alpha=self.alpha,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            early_stopping=self.early_stopping,
-            verbose=bool(self.verbose),
-            single_epoch=incremental,
-            # A hook for progress displays (the CLI's); not a parameter, so
-            # clone() and get_params() ignore it.
-            on_epoch_end=getattr(self, "_on_epoch_end", None),
-        )
-        fit_stochastic(
-            network, optimizer, schedule, train, validation, config, state, rng
-        )
-        self._optimizer_state = {"name": self.optimizer, **optimizer.state_dict()}
-
-    def _validation_split(self, train, class_index, rng):
-        """Hold out ``validation_fraction`` of the rows, stratified by class."""
-        indices = np.arange(len(train))
-        seed = int(rng.integers(np.iinfo(np.int32).max))
-        try:
-            train_idx, val_idx = train_test_split(
-                indices,
-                test_size=self.validation_fraction,
-                random_state=seed,
-                stratify=class_index,
-            )
-        except ValueError:
-            # A class too rare to stratify on: an unstratified split still
-            # gives a usable validation set.
-            train_idx, val_idx = train_test_split(
-                indices, test_size=self.validation_fraction, random_state=seed
-            )
-        if len(val_idx) < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        return train.rows(np.sort(train_idx)), train.rows(np.sort(val_idx))

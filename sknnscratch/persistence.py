@@ -1,10 +1,11 @@
 """Save and load fitted estimators in a pickle-free, checksummed file format.
 
-:func:`save` writes a fitted estimator to one file; :func:`load` reads it
-back. Unlike :mod:`pickle` and :mod:`joblib`, loading never runs code taken
-from the file: the file holds only NumPy arrays and one JSON document, the
-arrays are read with ``allow_pickle=False``, and the estimator class is looked
-up by name in a fixed allowlist. Every problem with a file (empty, truncated,
+:func:`~sknnscratch.save` writes a fitted estimator to one file;
+:func:`~sknnscratch.load` reads it back. Unlike :mod:`pickle` and
+:mod:`joblib`, loading never runs code taken from the file: the file holds
+only NumPy arrays and one JSON document, the arrays are read with
+``allow_pickle=False``, and the estimator class is looked up by name in a
+fixed allowlist. Every problem with a file (empty, truncated,
 corrupted, tampered with, foreign, from a newer format) raises
 :class:`ModelFileError`. ``docs/security.md`` explains what that does and does
 not protect against and specifies the format.
@@ -87,6 +88,10 @@ _SCALAR_KINDS = frozenset("biufU")
 # Attributes never written: the versions are in the JSON header instead, and
 # BaseEstimator.__getstate__ adds the first.
 _HEADER_ATTRIBUTES = frozenset({"_sklearn_version", "_sknnscratch_version"})
+# Live objects a model may carry that are not part of the model: the
+# callbacks given to set_callbacks (a progress bar, a monitor and its logs).
+# A saved model has none; set them again after loading.
+_LIVE_ATTRIBUTES = frozenset({"_skl_callbacks"})
 _REQUIRED_KEYS = {
     "format": str,
     "format_version": int,
@@ -131,9 +136,11 @@ def _estimator_classes():
     # import this module, and the estimator modules must not depend on it.
     from ._baseline import AverageDarknessClassifier
     from ._classifier import ScratchMLPClassifier
+    from ._regressor import ScratchMLPRegressor
 
     return {
         "ScratchMLPClassifier": ScratchMLPClassifier,
+        "ScratchMLPRegressor": ScratchMLPRegressor,
         "AverageDarknessClassifier": AverageDarknessClassifier,
     }
 
@@ -286,7 +293,7 @@ def save(estimator, path):
 
     Parameters
     ----------
-    estimator : ScratchMLPClassifier or AverageDarknessClassifier
+    estimator : ScratchMLPClassifier, ScratchMLPRegressor or AverageDarknessClassifier
         A fitted estimator of exactly one of these classes (not a subclass:
         :func:`load` only instantiates the classes it knows).
     path : str or os.PathLike
@@ -338,7 +345,7 @@ def save(estimator, path):
     attributes = {
         k: v
         for k, v in state.items()
-        if k not in params and k not in _HEADER_ATTRIBUTES
+        if k not in params and k not in _HEADER_ATTRIBUTES | _LIVE_ATTRIBUTES
     }
     encoder = _Encoder()
     encoded_params = {
@@ -562,7 +569,7 @@ def load(path):
 
     Returns
     -------
-    estimator : ScratchMLPClassifier or AverageDarknessClassifier
+    estimator : ScratchMLPClassifier, ScratchMLPRegressor or AverageDarknessClassifier
         The fitted estimator, with bitwise the same arrays as the saved one
         (predictions are identical, and ``partial_fit`` continues the same
         random stream).
@@ -791,22 +798,26 @@ def _require(condition, message):
         raise _Invalid(message)
 
 
+def _check_n_features(estimator):
+    n_features = getattr(estimator, "n_features_in_", None)
+    _require(
+        isinstance(n_features, int | np.integer) and n_features >= 1,
+        "n_features_in_ must be a positive integer",
+    )
+    return n_features
+
+
 def _check_classes(estimator):
     classes = getattr(estimator, "classes_", None)
     _require(
         isinstance(classes, np.ndarray) and classes.ndim == 1 and classes.size >= 1,
         "classes_ must be a non-empty 1-d array",
     )
-    n_features = getattr(estimator, "n_features_in_", None)
-    _require(
-        isinstance(n_features, int | np.integer) and n_features >= 1,
-        "n_features_in_ must be a positive integer",
-    )
-    return classes, n_features
+    return classes, _check_n_features(estimator)
 
 
-def _validate_mlp(estimator):
-    classes, n_features = _check_classes(estimator)
+def _check_network(estimator, n_features):
+    """The layers chain from ``n_features``; returns the output units."""
     coefs = getattr(estimator, "coefs_", None)
     intercepts = getattr(estimator, "intercepts_", None)
     _require(
@@ -832,20 +843,6 @@ def _validate_mlp(estimator):
             "the shapes of coefs_ and intercepts_ do not chain",
         )
         units = coef.shape[1]
-    label_type = getattr(estimator, "_label_type", None)
-    _require(
-        isinstance(label_type, str) and label_type in _OUTPUT_ACTIVATIONS,
-        "_label_type must be 'binary', 'multiclass' or 'multilabel-indicator'",
-    )
-    expected_outputs = 1 if label_type == "binary" else len(classes)
-    n_outputs = getattr(estimator, "n_outputs_", None)
-    _require(
-        units == expected_outputs
-        and isinstance(n_outputs, int)
-        and n_outputs == units
-        and (label_type != "binary" or len(classes) == 2),
-        "the output layer does not match classes_",
-    )
     from .nn.activations import ACTIVATIONS
 
     hidden = getattr(estimator, "_hidden_activations", None)
@@ -855,9 +852,38 @@ def _validate_mlp(estimator):
         and all(isinstance(a, str) and a in ACTIVATIONS for a in hidden),
         "_hidden_activations must name one known activation per hidden layer",
     )
+    n_outputs = getattr(estimator, "n_outputs_", None)
+    _require(
+        isinstance(n_outputs, int) and n_outputs == units,
+        "n_outputs_ does not match the output layer",
+    )
+    return units
+
+
+def _validate_mlp(estimator):
+    classes, n_features = _check_classes(estimator)
+    units = _check_network(estimator, n_features)
+    label_type = getattr(estimator, "_label_type", None)
+    _require(
+        isinstance(label_type, str) and label_type in _OUTPUT_ACTIVATIONS,
+        "_label_type must be 'binary', 'multiclass' or 'multilabel-indicator'",
+    )
+    expected_outputs = 1 if label_type == "binary" else len(classes)
+    _require(
+        units == expected_outputs and (label_type != "binary" or len(classes) == 2),
+        "the output layer does not match classes_",
+    )
     _require(
         getattr(estimator, "out_activation_", None) == _OUTPUT_ACTIVATIONS[label_type],
         "out_activation_ does not match the kind of target",
+    )
+
+
+def _validate_mlp_regressor(estimator):
+    _check_network(estimator, _check_n_features(estimator))
+    _require(
+        getattr(estimator, "out_activation_", None) == "identity",
+        "out_activation_ of a regressor must be 'identity'",
     )
 
 
@@ -880,5 +906,6 @@ _OUTPUT_ACTIVATIONS = {
 
 _VALIDATORS = {
     "ScratchMLPClassifier": _validate_mlp,
+    "ScratchMLPRegressor": _validate_mlp_regressor,
     "AverageDarknessClassifier": _validate_darkness,
 }

@@ -7,7 +7,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sknnscratch import ScratchMLPClassifier
+from sknnscratch import ScratchMLPClassifier, ScratchMLPRegressor
 
 # max_iter is kept small so the checks run fast; convergence warnings are
 # expected and the checks themselves silence them.
@@ -26,6 +26,16 @@ CONFIGURATIONS = [
         optimizer="rmsprop",
         max_iter=100,
     ),
+    # The regressor runs every check with no expected failure.
+    ScratchMLPRegressor(max_iter=200),
+    ScratchMLPRegressor(
+        hidden_layer_sizes=(32, 16),
+        loss="huber",
+        optimizer="sgd",
+        learning_rate="adaptive",
+        max_iter=200,
+    ),
+    ScratchMLPRegressor(optimizer="lbfgs", activation="tanh", max_iter=200),
 ]
 
 
@@ -38,7 +48,7 @@ DROPOUT_SAMPLE_WEIGHT_REASON = (
 
 
 def expected_failed_checks(estimator):
-    if estimator.dropout:
+    if isinstance(estimator, ScratchMLPClassifier) and estimator.dropout:
         return {
             "check_sample_weight_equivalence_on_dense_data": (
                 DROPOUT_SAMPLE_WEIGHT_REASON

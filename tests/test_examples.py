@@ -51,6 +51,21 @@ CASES = {
         ],
         {"mnist_vs_svc.png": PNG},
     ),
+    "out_of_core_partial_fit.py": (
+        [
+            "training set: 10,000 x 784 uint8",
+            "memmap epoch 2: test accuracy",
+            "memmap: peak memory allocated while training",
+            "Dask epoch 2: test accuracy",
+            "weights identical to the memmap run: True",
+            "figure written to",
+        ],
+        {
+            "out_of_core_partial_fit.png": PNG,
+            "mnist_train_images.npy": (b"\x93NUMPY",),
+            "mnist_train_labels.npy": (b"\x93NUMPY",),
+        },
+    ),
     "plot_spiral_animation.py": (
         [
             "logistic regression, training accuracy:",
@@ -148,6 +163,9 @@ def test_examples_learn_something(outputs):
     assert accuracy(mnist, "\nScratchMLPClassifier") > 0.8
     assert accuracy(mnist, "\nSVC(C=10, gamma='scale')") > 0.9
     assert 0.1 < accuracy(mnist, "\nAverageDarknessClassifier") < 0.35
+
+    out_of_core, _ = outputs("out_of_core_partial_fit.py")
+    assert accuracy(out_of_core, "memmap epoch 2: test accuracy") > 0.8
 
     spiral, _ = outputs("plot_spiral_animation.py")
     linear = accuracy(spiral, "logistic regression, training accuracy:")

@@ -723,15 +723,6 @@ def test_joblib_and_pickle_round_trip(fitted_case, tmp_path, dumper):
     assert_same_outputs(loaded, estimator, X)
 
 
-needs_setstate = pytest.mark.skipif(
-    "__setstate__" not in vars(ScratchMLPClassifier),
-    reason="ScratchMLPClassifier does not define __setstate__ yet: the version "
-    "check on unpickling is a proposed estimator change (see the persistence "
-    "report); this test passes once it is added.",
-)
-
-
-@needs_setstate
 def test_unpickling_a_model_from_another_version_warns(data):
     estimator = _fit(_mlp(), *data)
     state = estimator.__getstate__()
@@ -745,7 +736,6 @@ def test_unpickling_a_model_from_another_version_warns(data):
     assert_array_equal(clone.predict_proba(data[0]), estimator.predict_proba(data[0]))
 
 
-@needs_setstate
 def test_pickling_warns_across_versions_only(data, monkeypatch):
     estimator = _fit(_mlp(), *data)
     monkeypatch.setattr(sknnscratch, "__version__", "0.0.1")

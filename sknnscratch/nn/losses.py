@@ -25,6 +25,26 @@ Each loss is a pair of small, stateless functions:
     :math:`\delta = f'(z)^T (a - y)` through the output activation's own
     backward function (for a logistic output :math:`(a - y)\, a (1 - a)`: the
     learning slowdown of saturated sigmoid units that motivated cross-entropy).
+    With the identity output of a regressor, :math:`\delta = a - y`.
+
+``huber`` (robust regression, identity output)
+    Quadratic near the target and linear beyond :math:`\kappa` =
+    :data:`HUBER_DELTA` (in the units of the target), so that outliers pull on
+    the weights with a bounded force. Per output, with :math:`r = a - y`:
+
+    .. math::
+
+        \ell(r) = \begin{cases} \tfrac12 r^2 & |r| \le \kappa \\
+                   \kappa (|r| - \tfrac12 \kappa) & |r| > \kappa \end{cases}
+        \qquad
+        \delta = \operatorname{clip}(r, -\kappa, \kappa)
+
+    summed over the outputs. Scale the target (e.g. with
+    :class:`~sklearn.compose.TransformedTargetRegressor`) so that a typical
+    residual is of order 1.
+
+Each loss also names the ``tasks`` it serves ('classification',
+'regression'); the estimators build their ``loss`` options from that.
 """
 
 from typing import NamedTuple
@@ -34,7 +54,11 @@ from scipy.special import xlogy
 
 from .activations import OUTPUT_ACTIVATIONS
 
-__all__ = ["LOSSES", "Loss"]
+__all__ = ["HUBER_DELTA", "LOSSES", "Loss"]
+
+#: Residual beyond which the Huber loss grows linearly (PyTorch's and Keras's
+#: default too).
+HUBER_DELTA = 1.0
 
 
 class Loss(NamedTuple):
@@ -42,6 +66,7 @@ class Loss(NamedTuple):
 
     per_sample: callable
     delta: callable
+    tasks: frozenset
 
 
 def _clipped(y_out):
@@ -76,8 +101,34 @@ def squared_error_delta(y_true, y_out, out_activation, out):
     return OUTPUT_ACTIVATIONS[out_activation].backward(y_out, out)
 
 
+def huber_per_sample(y_true, y_out, out_activation):
+    r"""Huber loss of each row, summed over the outputs."""
+    magnitude = np.abs(y_out - y_true)
+    quadratic = np.minimum(magnitude, HUBER_DELTA)
+    # 0.5 q^2 + kappa (|r| - q) is 0.5 r^2 inside and kappa (|r| - kappa/2)
+    # outside, without a branch.
+    return (0.5 * quadratic * quadratic + HUBER_DELTA * (magnitude - quadratic)).sum(
+        axis=1
+    )
+
+
+def huber_delta(y_true, y_out, out_activation, out):
+    r""":math:`\delta = f'(z)^T \operatorname{clip}(a - y, -\kappa, \kappa)`."""
+    np.subtract(y_out, y_true, out=out)
+    np.clip(out, -HUBER_DELTA, HUBER_DELTA, out=out)
+    return OUTPUT_ACTIVATIONS[out_activation].backward(y_out, out)
+
+
+_CLASSIFICATION = frozenset({"classification"})
+_REGRESSION = frozenset({"regression"})
+
 #: Losses keyed by the public ``loss`` option names.
 LOSSES = {
-    "log_loss": Loss(log_loss_per_sample, log_loss_delta),
-    "squared_error": Loss(squared_error_per_sample, squared_error_delta),
+    "log_loss": Loss(log_loss_per_sample, log_loss_delta, _CLASSIFICATION),
+    "squared_error": Loss(
+        squared_error_per_sample,
+        squared_error_delta,
+        _CLASSIFICATION | _REGRESSION,
+    ),
+    "huber": Loss(huber_per_sample, huber_delta, _REGRESSION),
 }

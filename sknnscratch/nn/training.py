@@ -6,11 +6,13 @@ One epoch of :func:`fit_stochastic`, in order:
 2. for each mini-batch: forward pass, loss, backward pass
    (:meth:`Network.loss_and_gradient`), then ``optimizer.update`` with the
    schedule's current learning rate;
-3. record the epoch in the history (training loss and running accuracy,
-   validation loss and accuracy when there is a validation set, seconds);
-4. count epochs without improvement (training loss, or validation score with
-   early stopping) and let the schedule decide at a plateau: stop, or lower
-   the learning rate.
+3. record the epoch in the history (training loss and running score,
+   validation loss and score when there is a validation set, seconds); the
+   score is a metric of :mod:`~sknnscratch.nn.metrics` (accuracy for a
+   classifier, R² for a regressor);
+4. count epochs without improvement (training loss, or with early stopping
+   the validation score or loss) and let the schedule decide at a plateau:
+   stop, or lower the learning rate.
 
 Two things can end an epoch early, and both leave a usable model:
 
@@ -32,7 +34,7 @@ import scipy.optimize
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from .metrics import accuracy
+from .metrics import METRICS
 
 __all__ = [
     "Dataset",
@@ -40,15 +42,19 @@ __all__ = [
     "TrainingState",
     "fit_lbfgs",
     "fit_stochastic",
+    "history_keys",
     "new_history",
 ]
 
-HISTORY_KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
+
+def history_keys(metric="accuracy"):
+    """The keys of a history whose score is ``metric`` (a METRICS name)."""
+    return ("epoch", "loss", metric, "val_loss", f"val_{metric}", "seconds")
 
 
-def new_history():
+def new_history(metric="accuracy"):
     """An empty per-epoch history: a dict of equally long lists."""
-    return {key: [] for key in HISTORY_KEYS}
+    return {key: [] for key in history_keys(metric)}
 
 
 @dataclass
@@ -87,9 +93,14 @@ class StochasticConfig:
     tol: float = 1e-4
     n_iter_no_change: int = 10
     early_stopping: bool = False
+    # What early stopping watches on the validation set: 'score' (higher is
+    # better) or 'loss' (lower is better).
+    early_stopping_metric: str = "score"
+    metric: str = "accuracy"  # key of METRICS: the score in the history
     verbose: bool = False
     single_epoch: bool = False  # partial_fit: one pass, no convergence warning
-    on_epoch_end: object = None  # called with each epoch's history record
+    # Called with each epoch's history record; returning True stops training.
+    on_epoch_end: object = None
 
 
 @dataclass
@@ -105,6 +116,7 @@ class TrainingState:
     loss: float | None = None
     best_loss: float | None = np.inf
     best_validation_score: float | None = None
+    best_validation_loss: float | None = None
     no_improvement_count: int = 0
     learning_rate: float | None = None
     loss_curve: list = field(default_factory=list)
@@ -146,11 +158,13 @@ def _deferred_keyboard_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
-def _evaluate(network, data, alpha):
-    """Objective and accuracy of the network on a dataset, without dropout."""
+def _evaluate(network, data, alpha, metric):
+    """Objective and score of the network on a dataset, without dropout."""
     output = network.predict(data.X)
     loss = network.objective(output, data.Y, data.sample_weight, alpha)
-    score = accuracy(data.Y, output, network.output_activation, data.sample_weight)
+    score = METRICS[metric](
+        data.Y, output, network.output_activation, data.sample_weight
+    )
     return loss, score
 
 
@@ -190,6 +204,8 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
     )
     snapshot = np.empty_like(params)
     n_epochs = 1 if config.single_epoch else config.max_iter
+    metric = METRICS[config.metric]
+    val_key = f"val_{config.metric}"
 
     with _deferred_keyboard_interrupt() as interrupt:
         for _ in range(n_epochs):
@@ -201,8 +217,8 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
             started = time.perf_counter()
             order = rng.permutation(n_samples) if config.shuffle else None
             loss_sum = 0.0
-            correct_sum = 0.0
-            weight_sum = 0.0
+            # The running training score, summed batch by batch (see metrics).
+            score_statistics = 0.0
             batches_done = 0
             try:
                 for start in range(0, n_samples, batch_size):
@@ -219,16 +235,11 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
                         _warn_diverged(epoch, loss, schedule)
                         return _finish(network, state, config)
                     optimizer.update(params, grads, schedule.learning_rate)
-                    rows = stop - start
-                    loss_sum += loss * rows
-                    # Weighted by sample weight, like the validation accuracy.
-                    weights = batch.sample_weight
-                    weight = rows if weights is None else float(weights.sum())
-                    if weight > 0:
-                        correct_sum += weight * accuracy(
-                            batch.Y, output, network.output_activation, weights
-                        )
-                        weight_sum += weight
+                    loss_sum += loss * (stop - start)
+                    # Weighted by sample weight, like the validation score.
+                    score_statistics = score_statistics + metric.statistics(
+                        batch.Y, output, network.output_activation, batch.sample_weight
+                    )
                     batches_done += 1
                     if interrupt.requested:
                         raise KeyboardInterrupt
@@ -265,21 +276,24 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
             record = {
                 "epoch": epoch,
                 "loss": state.loss,
-                "accuracy": correct_sum / weight_sum if weight_sum else None,
+                config.metric: metric.from_statistics(score_statistics),
                 "val_loss": None,
-                "val_accuracy": None,
+                val_key: None,
             }
             if validation is not None:
-                record["val_loss"], record["val_accuracy"] = _evaluate(
-                    network, validation, config.alpha
+                record["val_loss"], record[val_key] = _evaluate(
+                    network, validation, config.alpha, config.metric
                 )
             record["seconds"] = time.perf_counter() - started
-            for key in HISTORY_KEYS:
+            for key in history_keys(config.metric):
                 state.history[key].append(record[key])
             if config.verbose:
-                _print_epoch(record)
-            if config.on_epoch_end is not None:
+                _print_epoch(record, config.metric)
+            # The hook (progress display, scikit-learn callbacks) may ask to
+            # stop by returning True.
+            stop_requested = config.on_epoch_end is not None and bool(
                 config.on_epoch_end(record)
+            )
 
             _count_improvement(state, record, config, params)
             schedule.on_epoch_end(state.samples_seen)
@@ -289,7 +303,9 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
                 state.learning_rate = schedule.learning_rate
                 if config.verbose:
                     watched = (
-                        "Validation score" if config.early_stopping else "Training loss"
+                        f"Validation {config.early_stopping_metric}"
+                        if config.early_stopping
+                        else "Training loss"
                     )
                     print(
                         f"{watched} did not improve more than tol={config.tol:f} "
@@ -298,6 +314,8 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
                 if stop:
                     break
                 state.no_improvement_count = 0
+            if stop_requested:
+                break
         else:
             if not config.single_epoch:
                 warnings.warn(
@@ -310,18 +328,29 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
 
 
 def _count_improvement(state, record, config, params):
-    """Update the no-improvement counter as scikit-learn's MLP does."""
+    """Update the no-improvement counter as scikit-learn's MLP does.
+
+    With early stopping the watched value is the validation score (higher is
+    better) or, with ``early_stopping_metric='loss'``, the validation loss
+    negated, so that one rule serves both; the weights of the best epoch by
+    that value are kept.
+    """
     if config.early_stopping:
-        score = record["val_accuracy"]
+        score = record[f"val_{config.metric}"]
+        val_loss = record["val_loss"]
         state.validation_scores.append(score)
-        best = state.best_validation_score
-        if score < best + config.tol:
+        if config.early_stopping_metric == "loss":
+            watched, best = -val_loss, -state.best_validation_loss
+        else:
+            watched, best = score, state.best_validation_score
+        if watched < best + config.tol:
             state.no_improvement_count += 1
         else:
             state.no_improvement_count = 0
-        if score > best:
-            state.best_validation_score = score
+        if watched > best:
             state.best_params = params.copy()
+        state.best_validation_score = max(state.best_validation_score, score)
+        state.best_validation_loss = min(state.best_validation_loss, val_loss)
     else:
         if state.loss > state.best_loss - config.tol:
             state.no_improvement_count += 1
@@ -354,23 +383,35 @@ def _warn_diverged(epoch, loss, schedule):
     )
 
 
-def _print_epoch(record):
+def _print_epoch(record, metric):
     line = f"Iteration {record['epoch']}, loss = {record['loss']:.8f}"
     if record["val_loss"] is not None:
         line += (
             f", val_loss = {record['val_loss']:.8f}"
-            f", val_accuracy = {record['val_accuracy']:.4f}"
+            f", val_{metric} = {record[f'val_{metric}']:.4f}"
         )
     print(f"{line} ({record['seconds']:.2f} s)")
 
 
 def fit_lbfgs(
-    network, train, alpha, max_iter, max_fun, tol, verbose, state, on_epoch_end=None
+    network,
+    train,
+    alpha,
+    max_iter,
+    max_fun,
+    tol,
+    verbose,
+    state,
+    on_epoch_end=None,
+    validation=None,
+    metric="accuracy",
 ):
     """Full-batch training with scipy's L-BFGS-B, as scikit-learn's 'lbfgs'.
 
     L-BFGS needs the exact objective, so there is no dropout and no mini-batch;
-    ``state.history`` gets one entry per L-BFGS iteration.
+    ``state.history`` gets one entry per L-BFGS iteration, with the validation
+    loss and score when a ``validation`` Dataset is given (the training score
+    would cost a pass over the data per iteration, so it is None).
     """
     initial = network.params.copy()
     started = [time.perf_counter()]
@@ -389,18 +430,26 @@ def fit_lbfgs(
             now = time.perf_counter()
             state.n_iter += 1
             state.loss_curve.append(float(intermediate_result.fun))
-            record = dict.fromkeys(HISTORY_KEYS)
+            keys = history_keys(metric)
+            record = dict.fromkeys(keys)
             record["epoch"] = len(state.history["epoch"]) + 1
             record["loss"] = float(intermediate_result.fun)
+            # The network holds the last weights scipy evaluated, not
+            # necessarily this iterate's: the hook and the validation score
+            # must see the iterate.
+            network.params[...] = intermediate_result.x
+            if validation is not None:
+                record["val_loss"], record[f"val_{metric}"] = _evaluate(
+                    network, validation, alpha, metric
+                )
             record["seconds"] = now - started[0]
-            for key in HISTORY_KEYS:
+            for key in keys:
                 state.history[key].append(record[key])
             started[0] = now
             if verbose:
                 print(f"Iteration {state.n_iter}, loss = {intermediate_result.fun:.8f}")
-            if on_epoch_end is not None:
-                on_epoch_end(record)
-            if interrupt.requested:
+            stop_requested = on_epoch_end is not None and bool(on_epoch_end(record))
+            if interrupt.requested or stop_requested:
                 raise StopIteration
 
         result = scipy.optimize.minimize(

@@ -34,12 +34,23 @@ def test_squared_error_values():
     )
 
 
-@pytest.mark.parametrize("loss", sorted(LOSSES))
-@pytest.mark.parametrize("out_activation", ["softmax", "logistic"])
+LOSS_OUTPUT_PAIRS = [
+    (name, out)
+    for name, loss in sorted(LOSSES.items())
+    for out in (["softmax", "logistic"] if "classification" in loss.tasks else [])
+    + (["identity"] if "regression" in loss.tasks else [])
+]
+
+
+@pytest.mark.parametrize(("loss", "out_activation"), LOSS_OUTPUT_PAIRS)
 def test_delta_is_gradient_wrt_preactivation(loss, out_activation):
     rng = np.random.default_rng(1)
     z = rng.normal(size=(4, 3))
-    Y = np.eye(3)[rng.integers(0, 3, 4)]
+    if out_activation == "identity":
+        # Residuals on both sides of the Huber kink at 1.
+        Y = rng.normal(scale=3.0, size=(4, 3))
+    else:
+        Y = np.eye(3)[rng.integers(0, 3, 4)]
     act = OUTPUT_ACTIVATIONS[out_activation]
 
     def total(zz):
@@ -54,3 +65,19 @@ def test_delta_is_gradient_wrt_preactivation(loss, out_activation):
         zm[idx] -= 1e-6
         numeric[idx] = (total(zp) - total(zm)) / 2e-6
     assert_allclose(delta, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_huber_values_and_bounded_gradient():
+    Y = np.zeros((1, 4))
+    A = np.array([[0.5, -0.5, 3.0, -10.0]])
+    # 0.5 r^2 inside |r| <= 1, |r| - 0.5 outside.
+    assert_allclose(
+        LOSSES["huber"].per_sample(Y, A, "identity"), [0.125 + 0.125 + 2.5 + 9.5]
+    )
+    delta = LOSSES["huber"].delta(Y, A, "identity", np.empty_like(A))
+    assert_allclose(delta, [[0.5, -0.5, 1.0, -1.0]])
+
+
+def test_every_loss_serves_a_known_task():
+    for loss in LOSSES.values():
+        assert loss.tasks and loss.tasks <= {"classification", "regression"}
