@@ -23,7 +23,7 @@ from sklearn.datasets import make_classification, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 import sknnscratch
-from sknnscratch import ScratchMLPClassifier, persistence
+from sknnscratch import ScratchMLPClassifier, ScratchMLPRegressor, persistence
 from sknnscratch._baseline import AverageDarknessClassifier
 from sknnscratch.persistence import ModelFileError, load, save
 
@@ -49,6 +49,12 @@ def _fit(estimator, X, y):
 
 def _mlp(**params):
     return ScratchMLPClassifier(
+        **{"hidden_layer_sizes": (6,), "max_iter": 4, "random_state": 0, **params}
+    )
+
+
+def _regressor(**params):
+    return ScratchMLPRegressor(
         **{"hidden_layer_sizes": (6,), "max_iter": 4, "random_state": 0, **params}
     )
 
@@ -82,6 +88,12 @@ def _cases():
     def object_labels(X, y):
         return X, strings[y].astype(object)
 
+    def real_targets(X, y):
+        return X, X[:, 0] * 2.0 + y
+
+    def two_real_targets(X, y):
+        return X, np.column_stack([X[:, 0] * 2.0 + y, X[:, 1] - y])
+
     return [
         ("binary-int", _mlp, binary_ints),
         ("binary-bool", _mlp, binary_bools),
@@ -100,6 +112,13 @@ def _cases():
         ),
         ("class-weight-int-keys", lambda: _mlp(class_weight={0: 3.0}), binary_ints),
         ("dataframe", lambda: _mlp(optimizer="rmsprop"), dataframe),
+        ("regressor", lambda: _regressor(), real_targets),
+        (
+            "regressor-huber-early-stopping-2-outputs",
+            lambda: _regressor(loss="huber", early_stopping=True),
+            two_real_targets,
+        ),
+        ("regressor-lbfgs", lambda: _regressor(optimizer="lbfgs"), real_targets),
         ("darkness", AverageDarknessClassifier, multiclass_strings),
         ("darkness-object-labels", AverageDarknessClassifier, object_labels),
     ]
@@ -580,6 +599,29 @@ def test_a_missing_path_is_not_a_model_file_error(tmp_path):
 )
 def test_crafted_content_with_a_valid_checksum_is_refused(saved, edit, expected):
     path, _, _ = saved
+    rewrite(path, edit)
+    assert expected in load_error(path)
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (
+            lambda d: d["attributes"].update(out_activation_="softmax"),
+            "out_activation_ of a regressor must be 'identity'",
+        ),
+        (
+            lambda d: d["attributes"].update(n_outputs_=3),
+            "n_outputs_ does not match the output layer",
+        ),
+        (lambda d: d["attributes"].update(n_features_in_=2), "do not chain"),
+    ],
+    ids=["softmax-output", "output-count", "shape-mismatch"],
+)
+def test_crafted_regressor_content_is_refused(data, tmp_path, edit, expected):
+    X, y = data
+    path = tmp_path / "regressor.npz"
+    save(_fit(_regressor(), X, X[:, 0] + y), path)
     rewrite(path, edit)
     assert expected in load_error(path)
 
