@@ -129,7 +129,7 @@ default='glorot_uniform'
         dropout active), 'val_loss', 'val_r2' (None without a validation set)
         and 'seconds'.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined when X has string feature names (e.g. a DataFrame).
     n_iter_ : int
         Epochs run by the last ``fit`` (or since it, over ``partial_fit``).

@@ -1,7 +1,7 @@
 """Out-of-core training: feed ``partial_fit`` one chunk of rows at a time.
 
 A data set too large for memory can still train an incremental estimator
-(anything with ``partial_fit``, such as :class:`ScratchMLPClassifier`), as
+(anything with ``partial_fit``, such as :class:`~sknnscratch.ScratchMLPClassifier`), as
 long as only one chunk of it is in memory at a time. :func:`iter_chunks`
 reads a source a chunk of rows at a time, and :func:`fit_chunks` trains an
 estimator over those chunks for a number of epochs, visiting the chunks in a
@@ -257,7 +257,7 @@ def fit_chunks(
     :func:`iter_chunks`, in a new random chunk order per epoch (with
     ``shuffle=True``); only one chunk is in memory at a time. The estimator
     itself shuffles the rows inside a chunk if it is set to (as
-    :class:`ScratchMLPClassifier` does with ``shuffle=True``).
+    :class:`~sknnscratch.ScratchMLPClassifier` does with ``shuffle=True``).
 
     Parameters
     ----------

@@ -51,6 +51,16 @@ CASES = {
         ],
         {"mnist_vs_svc.png": PNG},
     ),
+    "dask_grid_search.py": (
+        [
+            "BLAS threads per worker: [",
+            "fits per worker:",
+            "best parameters: {",
+            "best mean cross-validation accuracy:",
+            "test accuracy of the best model:",
+        ],
+        {"dask_grid_search_cv_results.csv": None, "dask_grid_search_scores.png": PNG},
+    ),
     "out_of_core_partial_fit.py": (
         [
             "training set: 10,000 x 784 uint8",
@@ -163,6 +173,9 @@ def test_examples_learn_something(outputs):
     assert accuracy(mnist, "\nScratchMLPClassifier") > 0.8
     assert accuracy(mnist, "\nSVC(C=10, gamma='scale')") > 0.9
     assert 0.1 < accuracy(mnist, "\nAverageDarknessClassifier") < 0.35
+
+    dask_search, _ = outputs("dask_grid_search.py")
+    assert accuracy(dask_search, "test accuracy of the best model:") > 0.85
 
     out_of_core, _ = outputs("out_of_core_partial_fit.py")
     assert accuracy(out_of_core, "memmap epoch 2: test accuracy") > 0.8

@@ -47,7 +47,7 @@ def gradient_check(
     epsilon=1e-6,
     indices=None,
 ):
-    """Compare the backpropagated gradient with central differences.
+    r"""Compare the backpropagated gradient with central differences.
 
     Parameters
     ----------
@@ -70,7 +70,9 @@ def gradient_check(
     -------
     result : dict
         ``analytic`` and ``numeric`` gradients at ``indices``, and
-        ``max_relative_error``: max of |a - n| / max(|a| + |n|, 1e-8).
+        ``max_relative_error``, the largest
+        :math:`|a - n| / \max(|a| + |n|, 10^{-8})` over them (:math:`a`
+        analytic, :math:`n` numeric).
     """
     if network.dtype != np.float64:
         raise ValueError("gradient_check needs a float64 network.")

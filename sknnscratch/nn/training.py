@@ -4,8 +4,8 @@ One epoch of :func:`fit_stochastic`, in order:
 
 1. shuffle the row order (``rng``, from ``random_state``);
 2. for each mini-batch: forward pass, loss, backward pass
-   (:meth:`Network.loss_and_gradient`), then ``optimizer.update`` with the
-   schedule's current learning rate;
+   (:meth:`~sknnscratch.nn.network.Network.loss_and_gradient`), then
+   ``optimizer.update`` with the schedule's current learning rate;
 3. record the epoch in the history (training loss and running score,
    validation loss and score when there is a validation set, seconds); the
    score is a metric of :mod:`~sknnscratch.nn.metrics` (accuracy for a
