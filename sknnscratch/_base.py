@@ -539,16 +539,17 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
                 )
                 state.best_loss = state.loss
             else:
+                if self.early_stopping and validation is None:
+                    train, validation = self._validation_split(train, strata, rng)
                 self._fit_stochastic(
                     network,
                     train,
                     validation,
-                    strata,
                     state,
                     rng,
-                    incremental,
-                    first_pass,
-                    callbacks.on_epoch_end,
+                    single_epoch=incremental,
+                    resume=incremental and not first_pass,
+                    on_epoch_end=callbacks.on_epoch_end,
                 )
 
         self.coefs_ = [c.copy() for c in network.coefs]
@@ -596,16 +597,15 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         network,
         train,
         validation,
-        strata,
         state,
         rng,
-        incremental,
-        first_pass,
+        *,
+        single_epoch,
+        resume,
         on_epoch_end,
     ):
-        if self.early_stopping and validation is None:
-            train, validation = self._validation_split(train, strata, rng)
-
+        """Mini-batch training: one epoch for ``partial_fit`` (``single_epoch``),
+        continuing the optimizer of the last call when ``resume``."""
         optimizer_class = OPTIMIZERS[self.optimizer]
         # Hyperparameters are the estimator parameters of the same names
         # (momentum, beta_1, rho, ...), read off the optimizer's signature.
@@ -616,7 +616,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         }
         optimizer = optimizer_class(network.params.size, network.dtype, **hyper)
         schedule = SCHEDULES[self.learning_rate](self.learning_rate_init, self.power_t)
-        if incremental and not first_pass:
+        if resume:
             saved = getattr(self, "_optimizer_state", {})
             if saved.get("name") == self.optimizer:
                 optimizer.load_state_dict(saved)
@@ -645,7 +645,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             early_stopping_metric=self.early_stopping_metric,
             metric=self._metric,
             verbose=bool(self.verbose),
-            single_epoch=incremental,
+            single_epoch=single_epoch,
             on_epoch_end=on_epoch_end,
         )
         fit_stochastic(
