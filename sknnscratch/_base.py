@@ -386,6 +386,29 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             reset=False,
         )
 
+    def _validated_pair(self, X, y, *, reset, dtype):
+        """``validate_data`` for training data (X and y, or X_val and y_val).
+
+        ``dtype`` is that of the fitted weights, which X is cast to (refusing
+        values it cannot hold); None keeps float32 or float64 as given.
+        """
+        # errstate: scikit-learn's finite check sums X, which for finite
+        # values of both signs near the float maximum is inf + -inf.
+        with np.errstate(over="ignore", invalid="ignore"):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                multi_output=True,
+                dtype=(np.float64, np.float32),
+                reset=reset,
+                y_numeric=self._y_numeric,
+            )
+        if dtype is not None and X.dtype != dtype:
+            X = _cast_checked(X, dtype)
+        return X, y
+
     def _validation_set(self, X_val, y_val, sample_weight_val, dtype, n_outputs):
         """The explicit validation set as a Dataset, checked like X and y."""
         if (X_val is None) != (y_val is None):
@@ -397,19 +420,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             if sample_weight_val is not None:
                 raise ValueError("sample_weight_val needs X_val and y_val.")
             return None
-        with np.errstate(over="ignore", invalid="ignore"):
-            X_val, y_val = validate_data(
-                self,
-                X_val,
-                y_val,
-                accept_sparse=["csr", "csc"],
-                multi_output=True,
-                dtype=(np.float64, np.float32),
-                reset=False,
-                y_numeric=self._y_numeric,
-            )
-        if X_val.dtype != dtype:
-            X_val = _cast_checked(X_val, dtype)
+        X_val, y_val = self._validated_pair(X_val, y_val, reset=False, dtype=dtype)
         Y_val = self._encode_validation_targets(y_val).astype(dtype)
         if Y_val.shape[1] != n_outputs:
             raise ValueError(
@@ -460,21 +471,9 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True.")
         sizes, activations, dropout = self._layer_plan()
 
-        # errstate: scikit-learn's finite check sums X, which for finite
-        # values of both signs near the float maximum is inf + -inf.
-        with np.errstate(over="ignore", invalid="ignore"):
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                accept_sparse=["csr", "csc"],
-                multi_output=True,
-                dtype=(np.float64, np.float32),
-                reset=first_pass,
-                y_numeric=self._y_numeric,
-            )
-        if not first_pass and X.dtype != self.coefs_[0].dtype:
-            X = _cast_checked(X, self.coefs_[0].dtype)
+        X, y = self._validated_pair(
+            X, y, reset=first_pass, dtype=None if first_pass else self.coefs_[0].dtype
+        )
         Y, strata = self._encode_targets(y, classes, first_pass, incremental)
         Y = Y.astype(X.dtype)
         sample_weight = self._checked_sample_weight(sample_weight, X)
