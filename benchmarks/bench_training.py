@@ -14,6 +14,9 @@ reported:
 - test accuracy after those epochs;
 - ours/sklearn and ours/torch: ratios of seconds per epoch (below 1: ours is
   faster);
+- every timed run starts after ``--settle`` idle seconds (default 1), so that
+  the previous run's BLAS and OpenMP threads, which spin for a while after
+  their last task, no longer hold a core;
 - fraction of the limit: the matmul-bound seconds per epoch (see
   ``bench_matmul_limit.py``) / the measured seconds per epoch.
 
@@ -25,13 +28,19 @@ Example: ``python benchmarks/bench_training.py --hidden 256 1024,1024``.
 import argparse
 import statistics
 import sys
+import time
 
 import _common
 import _systems
 import bench_matmul_limit
 
+#: Idle seconds before every timed run (see ``run_setting``).
+SETTLE_SECONDS = 1.0
 
-def run_setting(config, systems, data, repeats, limit=None, log=print):
+
+def run_setting(
+    config, systems, data, repeats, limit=None, log=print, settle=SETTLE_SECONDS
+):
     """Train every system ``repeats`` times, alternating; return their rows.
 
     Parameters
@@ -46,6 +55,8 @@ def run_setting(config, systems, data, repeats, limit=None, log=print):
         dtype, for the fraction of the limit.
     log : callable
         Receives one progress line per run.
+    settle : float
+        Seconds of idle time before each timed run.
 
     Returns
     -------
@@ -63,6 +74,10 @@ def run_setting(config, systems, data, repeats, limit=None, log=print):
     runs = {system: [] for system in systems}
     for repeat in range(repeats):
         for system in systems:
+            # Let the previous run's worker threads go to sleep first: OpenBLAS
+            # and OpenMP threads spin for a while after their last task, and
+            # would otherwise take a core from whichever system runs next.
+            time.sleep(settle)
             result = _systems.TRAINERS[system](config, X_train, y_train, X_test, y_test)
             runs[system].append(result)
             log(
@@ -192,6 +207,13 @@ def parse_args(argv=None):
     parser.add_argument(
         "--no-limit", action="store_true", help="skip measuring the matmul limit"
     )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=SETTLE_SECONDS,
+        help="idle seconds before each timed run, so that the previous run's "
+        "spinning BLAS/OpenMP threads are asleep",
+    )
     parser.add_argument("--json", default=str(_common.RESULTS_DIR / "training.json"))
     return parser.parse_args(argv)
 
@@ -238,6 +260,7 @@ def main(argv=None):
                     args.repeats,
                     limit,
                     log=lambda line: print(line, flush=True),
+                    settle=args.settle,
                 )
                 rows += setting_rows
                 summaries.append(summary)

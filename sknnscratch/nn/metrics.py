@@ -66,6 +66,8 @@ def accuracy_statistics(Y, output, out_activation, sample_weight=None):
         correct = output.argmax(axis=1) == Y.argmax(axis=1)
     else:
         correct = ((output > 0.5) == (Y > 0.5)).all(axis=1)
+    if sample_weight is None:  # every batch of an unweighted fit: just count
+        return np.array([np.count_nonzero(correct), len(correct)], dtype=np.float64)
     weights = _weights(len(correct), sample_weight)
     return np.array([weights @ correct, weights.sum()])
 

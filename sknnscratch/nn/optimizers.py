@@ -27,8 +27,8 @@ step count (after increment):
     :math:`\hat\eta = \eta \sqrt{1 - \beta_2^t} / (1 - \beta_1^t)`,
     :math:`\theta \leftarrow \theta - \hat\eta\, m / (\sqrt{v} + \epsilon)`.
 
-Why ``update`` walks the vectors in chunks: an update is a dozen
-element-wise passes over four or five vectors as long as the network has
+Why ``update`` walks the vectors in chunks: an update is up to
+a dozen element-wise passes over four or five vectors as long as the network has
 parameters. Done on whole vectors, every pass streams them through main
 memory; done on chunks of ``CHUNK_BYTES`` per vector, the chunk stays in the
 CPU cache for all the passes, and memory is read and written about once. The
@@ -54,11 +54,14 @@ and each epoch took 30% longer. A weight of 1e-29 next to weights of 1e-2 has
 no effect on any output, so it might as well be 0.
 
 The squared gradients that feed ``adagrad``, ``rmsprop`` and ``adam`` are
-floored, :math:`\max(g^2, 10^{-30})`, so that :math:`v` and :math:`s` never
-hold a subnormal number (a float32 gradient below about 1e-19 squares to
-one). The floor changes nothing a weight can feel: the squared term ends up
-under a square root next to :math:`\epsilon = 10^{-8}`, and
-:math:`\sqrt{10^{-30}} = 10^{-15} \ll \epsilon`.
+raised by a floor, :math:`g^2 + 10^{-30}`, so that :math:`v` and :math:`s`
+never hold a subnormal number (a float32 gradient below about 1e-19 squares
+to one). The floor changes nothing a weight can feel: in float32 it is below
+the rounding of any :math:`g^2` above :math:`10^{-22}`, and the squared term
+ends up under a square root next to :math:`\epsilon = 10^{-8}`, with
+:math:`\sqrt{10^{-30}} = 10^{-15} \ll \epsilon`. (An addition rather than
+a ``maximum``: NumPy's ``maximum`` also checks for NaN, and took three times
+as long as the addition on these vectors.)
 """
 
 import numpy as np
@@ -71,7 +74,7 @@ FLUSH_INTERVAL = 64
 #: A swept weight below ``finfo(dtype).tiny`` times this is set to zero.
 WEIGHT_FLUSH_FACTOR = 2.0**32
 
-#: Smallest squared gradient used in a squared-gradient average (see above).
+#: Added to every squared gradient of a squared-gradient average (see above).
 SQUARED_GRADIENT_FLOOR = 1e-30
 
 #: Bytes of each vector processed together (a few such chunks fit in L2 cache).
@@ -138,9 +141,12 @@ class Optimizer:
 
 
 def _squared_gradient(grads, out):
-    r""":math:`\max(g^2, 10^{-30})` into ``out``: never a subnormal number."""
-    np.multiply(grads, grads, out=out)
-    return np.maximum(out, SQUARED_GRADIENT_FLOOR, out=out)
+    r""":math:`g^2 + 10^{-30}` into ``out``: never a subnormal number."""
+    # np.square rather than grads * grads: the same values, twice as fast
+    # (measured on float32 vectors of 200,000 entries).
+    np.square(grads, out=out)
+    out += SQUARED_GRADIENT_FLOOR
+    return out
 
 
 class SGD(Optimizer):
@@ -208,33 +214,77 @@ class RMSprop(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam: momentum on the gradient and RMSprop's scaling, bias-corrected."""
+    r"""Adam: momentum on the gradient and RMSprop's scaling, bias-corrected.
 
-    slots = ("first_moment", "second_moment")
+    The moving averages are kept without their :math:`(1 - \beta)` factors,
+    as the exponentially weighted *sums*
+
+    .. math::
+
+        u = m / (1 - \beta_1): \quad u \leftarrow \beta_1 u + g, \qquad
+        w = v / (1 - \beta_2): \quad w \leftarrow \beta_2 w + g^2,
+
+    and the factors move into the step size and :math:`\epsilon`:
+
+    .. math::
+
+        \frac{m}{\sqrt{v} + \epsilon}
+        = \frac{1 - \beta_1}{\sqrt{1 - \beta_2}}
+          \cdot \frac{u}{\sqrt{w} + \epsilon / \sqrt{1 - \beta_2}}.
+
+    Why: each average then costs one multiply and one add per step instead
+    of a third pass for the factor; the update is the same up to rounding
+    (it matches scikit-learn's ``AdamOptimizer`` to 1e-12 in float64).
+    ``state_dict`` holds ``gradient_sum`` (:math:`u`) and
+    ``squared_gradient_sum`` (:math:`w`).
+    """
+
+    slots = ("gradient_sum", "squared_gradient_sum")
 
     def __init__(self, n_params, dtype, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         super().__init__(n_params, dtype)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
-        self._decays = {"first_moment": beta_1, "second_moment": beta_2}
+        self._decays = {"gradient_sum": beta_1, "squared_gradient_sum": beta_2}
 
-    def _step(self, params, grads, learning_rate, m, v, scratch):
-        m *= self.beta_1
-        m += np.multiply(grads, 1 - self.beta_1, out=scratch)
-        v *= self.beta_2
-        _squared_gradient(grads, scratch)
-        scratch *= 1 - self.beta_2
-        v += scratch
-        # Bias correction folded into the step size, as scikit-learn does.
+    def _step(self, params, grads, learning_rate, u, w, scratch):
+        u *= self.beta_1
+        u += grads  # u = b1 u + g
+        w *= self.beta_2
+        w += _squared_gradient(grads, scratch)  # w = b2 w + g^2
+        root = (1 - self.beta_2) ** 0.5
+        # Bias correction folded into the step size, as scikit-learn does,
+        # together with the (1 - beta) factors of m and v.
         corrected_rate = (
-            learning_rate * (1 - self.beta_2**self.t) ** 0.5 / (1 - self.beta_1**self.t)
+            learning_rate
+            * (1 - self.beta_2**self.t) ** 0.5
+            / (1 - self.beta_1**self.t)
+            * (1 - self.beta_1)
+            / root
         )
-        np.sqrt(v, out=scratch)
-        scratch += self.epsilon
-        np.divide(m, scratch, out=scratch)
+        np.sqrt(w, out=scratch)
+        scratch += self.epsilon / root
+        np.divide(u, scratch, out=scratch)
         scratch *= corrected_rate
         params -= scratch
+
+    def load_state_dict(self, state):
+        """Restore a state saved by :meth:`state_dict`.
+
+        A state saved by earlier versions, which kept the averages
+        ``first_moment`` (:math:`m`) and ``second_moment`` (:math:`v`), is
+        converted, so that such a model's ``partial_fit`` continues.
+        """
+        if "first_moment" in state:
+            state = {
+                "t": state["t"],
+                "gradient_sum": np.divide(state["first_moment"], 1 - self.beta_1),
+                "squared_gradient_sum": np.divide(
+                    state["second_moment"], 1 - self.beta_2
+                ),
+            }
+        super().load_state_dict(state)
 
 
 #: Optimizers keyed by the public ``optimizer`` option names ('lbfgs' is not a

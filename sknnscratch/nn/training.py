@@ -76,7 +76,10 @@ class Dataset:
         """
         weights = self.sample_weight
         if x_buffer is not None and not sp.issparse(self.X):
-            X = np.take(self.X, index, axis=0, out=x_buffer[: len(index)])
+            # mode="clip": with the default "raise", NumPy gathers into a
+            # temporary and copies that into ``out`` (twice the memory traffic);
+            # ``index`` comes from a permutation, so it is always in range.
+            X = np.take(self.X, index, axis=0, out=x_buffer[: len(index)], mode="clip")
         else:
             X = self.X[index]
         return Dataset(X, self.Y[index], None if weights is None else weights[index])

@@ -129,6 +129,31 @@ def test_state_dict_round_trip_continues_identically(name):
     np.testing.assert_array_equal(pa, pb)
 
 
+def test_adam_continues_from_a_state_with_the_averages_m_and_v():
+    # Earlier versions saved Adam's averages m and v (scikit-learn's form);
+    # such a state must continue exactly as the sums u = m / (1 - b1) and
+    # w = v / (1 - b2) would.
+    rng = np.random.default_rng(3)
+    a = Adam(6, np.float64)
+    pa = rng.normal(size=6)
+    for _ in range(3):
+        a.update(pa, rng.normal(size=6), 0.01)
+    state = a.state_dict()
+    old_form = {
+        "t": state["t"],
+        "first_moment": state["gradient_sum"] * (1 - a.beta_1),
+        "second_moment": state["squared_gradient_sum"] * (1 - a.beta_2),
+    }
+    b = Adam(6, np.float64)
+    b.load_state_dict(old_form)
+    pb = pa.copy()
+    g = rng.normal(size=6)
+    a.update(pa, g, 0.01)
+    b.update(pb, g, 0.01)
+    assert_allclose(pb, pa, rtol=1e-14)
+    assert_allclose(b.gradient_sum, a.gradient_sum, rtol=1e-14)
+
+
 def count_subnormal(array):
     tiny = np.finfo(array.dtype).tiny
     return int(np.count_nonzero((array != 0) & (np.abs(array) < tiny)))
@@ -137,9 +162,9 @@ def count_subnormal(array):
 @pytest.mark.parametrize(
     "make, slot, kept_out_by",
     [
-        (lambda: Adam(1000, np.float32), "first_moment", "sweep"),
+        (lambda: Adam(1000, np.float32), "gradient_sum", "sweep"),
         (lambda: SGD(1000, np.float32, momentum=0.9), "velocity", "sweep"),
-        (lambda: Adam(1000, np.float32), "second_moment", "floor"),
+        (lambda: Adam(1000, np.float32), "squared_gradient_sum", "floor"),
         (lambda: RMSprop(1000, np.float32, rho=0.9), "mean_squares", "floor"),
     ],
 )
