@@ -206,6 +206,7 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
         else None
     )
     snapshot = np.empty_like(params)
+    optimizer_snapshot = None
     n_epochs = 1 if config.single_epoch else config.max_iter
     metric = METRICS[config.metric]
     val_key = f"val_{config.metric}"
@@ -214,9 +215,7 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
         for _ in range(n_epochs):
             epoch = len(state.history["epoch"]) + 1
             np.copyto(snapshot, params)
-            optimizer_snapshot = {
-                k: np.copy(v) for k, v in optimizer.state_dict().items()
-            }
+            optimizer_snapshot = _copy_state(optimizer.state_dict(), optimizer_snapshot)
             started = time.perf_counter()
             order = rng.permutation(n_samples) if config.shuffle else None
             loss_sum = 0.0
@@ -367,6 +366,23 @@ def _finish(network, state, config):
     if config.early_stopping and state.best_params is not None:
         np.copyto(network.params, state.best_params)
     return state
+
+
+def _copy_state(state, into=None):
+    """Copy an optimizer's ``state_dict`` into the arrays of ``into`` (or new ones).
+
+    The epoch-start snapshot reuses its arrays: a fresh copy every epoch would
+    hold two copies of the optimizer state at once (the new one and the one
+    being replaced), a few parameter-vectors' worth of peak memory.
+    """
+    if into is None:
+        return {k: np.copy(v) for k, v in state.items()}
+    for key, value in state.items():
+        if isinstance(value, np.ndarray):
+            np.copyto(into[key], value)
+        else:
+            into[key] = value
+    return into
 
 
 def _restore(network, optimizer, params, optimizer_state):
