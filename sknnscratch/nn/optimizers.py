@@ -270,7 +270,7 @@ class Adam(Optimizer):
         params -= scratch
 
     def load_state_dict(self, state):
-        """Restore a state saved by :meth:`state_dict`.
+        """Restore a state saved by ``state_dict`` (arrays are copied).
 
         A state saved by earlier versions, which kept the averages
         ``first_moment`` (:math:`m`) and ``second_moment`` (:math:`v`), is
