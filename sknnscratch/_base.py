@@ -287,6 +287,10 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
     def _output_activation(self):
         raise NotImplementedError
 
+    def _as_training_targets(self, Y, dtype):
+        """The target matrix as the engine trains on it: here, in ``dtype``."""
+        return Y.astype(dtype)
+
     def _class_weighted(self, sample_weight, X, Y, strata, incremental):
         """Sample weights times class weights; the regressor has none."""
         return sample_weight
@@ -421,7 +425,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
                 raise ValueError("sample_weight_val needs X_val and y_val.")
             return None
         X_val, y_val = self._validated_pair(X_val, y_val, reset=False, dtype=dtype)
-        Y_val = self._encode_validation_targets(y_val).astype(dtype)
+        Y_val = self._as_training_targets(self._encode_validation_targets(y_val), dtype)
         if Y_val.shape[1] != n_outputs:
             raise ValueError(
                 f"y_val has {Y_val.shape[1]} target columns, y has {n_outputs}."
@@ -475,7 +479,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             X, y, reset=first_pass, dtype=None if first_pass else self.coefs_[0].dtype
         )
         Y, strata = self._encode_targets(y, classes, first_pass, incremental)
-        Y = Y.astype(X.dtype)
+        Y = self._as_training_targets(Y, X.dtype)
         sample_weight = self._checked_sample_weight(sample_weight, X)
         sample_weight = self._class_weighted(sample_weight, X, Y, strata, incremental)
         validation = self._validation_set(

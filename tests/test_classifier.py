@@ -603,3 +603,42 @@ def test_training_accuracy_is_sample_weighted(iris):
         sw,
     )
     assert clf.history_["accuracy"][-1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("validation", ["split", "X_val"])
+@pytest.mark.parametrize("target", ["multiclass", "binary", "multilabel"])
+def test_training_targets_take_one_byte_per_entry(target, validation, monkeypatch):
+    # The indicator matrix is the largest array a fit allocates after X: it
+    # is handed to the engine as uint8 (0/1), not as a float copy, for the
+    # training and the validation rows alike.
+    import sknnscratch._base as base_module
+
+    X, y = load_digits(return_X_y=True)
+    X = X[:300] / 16
+    y = {
+        "multiclass": y[:300],
+        "binary": y[:300] > 4,
+        "multilabel": np.stack([y[:300] % 2, y[:300] > 4], axis=1),
+    }[target]
+    seen = []
+    original = base_module.fit_stochastic
+
+    def recording(network, optimizer, schedule, train, validation, *args):
+        seen.append((train.Y.dtype, None if validation is None else validation.Y))
+        return original(network, optimizer, schedule, train, validation, *args)
+
+    monkeypatch.setattr(base_module, "fit_stochastic", recording)
+    clf = ScratchMLPClassifier(
+        hidden_layer_sizes=(8,), max_iter=3, early_stopping=True, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if validation == "split":
+            clf.fit(X, y)
+        else:
+            clf.fit(X[:200], y[:200], X_val=X[200:], y_val=y[200:])
+    ((train_dtype, validation_Y),) = seen
+    assert train_dtype == np.uint8
+    assert validation_Y.dtype == np.uint8
+    assert set(np.unique(validation_Y)) <= {0, 1}
+    assert np.isfinite(clf.loss_curve_).all()
