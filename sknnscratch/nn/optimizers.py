@@ -27,8 +27,8 @@ step count (after increment):
     :math:`\hat\eta = \eta \sqrt{1 - \beta_2^t} / (1 - \beta_1^t)`,
     :math:`\theta \leftarrow \theta - \hat\eta\, m / (\sqrt{v} + \epsilon)`.
 
-Why ``update`` walks the vectors in chunks: an update is up to
-a dozen element-wise passes over four or five vectors as long as the network has
+Why ``update`` walks the vectors in chunks: an update is up to a dozen
+element-wise passes over four or five vectors as long as the network has
 parameters. Done on whole vectors, every pass streams them through main
 memory; done on chunks of ``CHUNK_BYTES`` per vector, the chunk stays in the
 CPU cache for all the passes, and memory is read and written about once. The
