@@ -78,6 +78,12 @@ def _available_cores():
     return max(1, os.cpu_count() or 1)
 
 
+def _load_blas_libraries():
+    """Load the BLAS libraries a fit uses (NumPy's, and SciPy's own copy)."""
+    import numpy  # noqa: F401
+    import scipy.linalg  # noqa: F401
+
+
 def default_blas_threads(threads_on_host, n_cores=None):
     """The BLAS threads per task that keep a host's cores busy, not oversubscribed.
 
@@ -154,12 +160,7 @@ class BLASThreadLimit(WorkerPlugin):
         """Apply the limit in ``worker``'s process."""
         # threadpoolctl acts on the libraries loaded so far: load both BLAS
         # libraries now, or one loaded later by a task keeps its default pool.
-        import numpy  # noqa: F401
-
-        try:
-            import scipy.linalg  # noqa: F401
-        except ImportError:  # pragma: no cover - scipy is a dependency
-            pass
+        _load_blas_libraries()
         n = self.n_threads
         if n is None:
             n = await self._default_limit(worker)
@@ -224,12 +225,7 @@ def limit_blas_threads(client, n_threads=None):
 
 
 def _blas_threads_here():
-    import numpy  # noqa: F401 - loads the BLAS libraries a fit would use
-
-    try:
-        import scipy.linalg  # noqa: F401
-    except ImportError:  # pragma: no cover - scipy is a dependency
-        pass
+    _load_blas_libraries()
     return {
         os.path.basename(info["filepath"]): info["num_threads"]
         for info in threadpool_info()
