@@ -132,7 +132,6 @@ sphinx_gallery_conf = {
     # "Examples using X" on the API pages (the ``minigallery`` directive).
     "doc_module": ("sknnscratch",),
     "backreferences_dir": "api/generated/backreferences",
-    "reference_url": {"sknnscratch": None},
     "download_all_examples": False,
     "remove_config_comments": True,
     "min_reported_time": 1,
