@@ -439,8 +439,8 @@ n_labels), default=None
                     f"in the previous call to fit: {self.classes_.tolist()}."
                 )
         if self._label_type == "binary":
-            return (index == 1)[:, None], index
-        return np.eye(len(self.classes_), dtype=bool)[index], index
+            return (index == 1)[:, None].astype(np.uint8), index
+        return np.eye(len(self.classes_), dtype=np.uint8)[index], index
 
     def _as_training_targets(self, Y, dtype):
         """The indicator matrix as one byte per entry (0 or 1), not a float.
@@ -449,9 +449,10 @@ n_labels), default=None
         data (2.3 MiB for MNIST in float32, 4.6 MiB in float64, against
         0.6 MiB). Every use in the engine combines it with float arrays,
         which promotes it exactly. ``uint8`` rather than ``bool``: the binary
-        log-loss computes ``1 - Y``.
+        log-loss computes ``1 - Y``. ``_encode_targets`` already builds it as
+        ``uint8`` (no copy here); a multilabel ``y`` is converted.
         """
-        return Y.astype(np.uint8)
+        return Y.astype(np.uint8, copy=False)
 
     def _encode_validation_targets(self, y_val):
         """Indicator matrix of ``y_val`` in the fitted classes."""
@@ -466,8 +467,8 @@ n_labels), default=None
             return np.asarray(y_val)
         index = self._class_index(y_val, "y_val")
         if self._label_type == "binary":
-            return (index == 1)[:, None]
-        return np.eye(len(self.classes_), dtype=bool)[index]
+            return (index == 1)[:, None].astype(np.uint8)
+        return np.eye(len(self.classes_), dtype=np.uint8)[index]
 
     def _class_index(self, y, name):
         """Index of each label of ``y`` in ``classes_``; unknown labels raise."""
