@@ -36,7 +36,7 @@ class TrainConfig:
     ----------
     hidden : tuple of int
         Hidden-layer widths (ReLU).
-    optimizer : {'adam', 'sgd'}
+    solver : {'adam', 'sgd'}
         Adam with betas (0.9, 0.999) and eps 1e-8, or SGD with Nesterov
         momentum 0.9 (the scikit-learn defaults).
     learning_rate : float
@@ -47,7 +47,7 @@ class TrainConfig:
     """
 
     hidden: tuple
-    optimizer: str
+    solver: str
     learning_rate: float
     epochs: int
     batch_size: int = 128
@@ -107,14 +107,14 @@ def make_ours(config):
     """An unfitted ScratchMLPClassifier for ``config``."""
     from sknnscratch import ScratchMLPClassifier
 
-    return ScratchMLPClassifier(optimizer=config.optimizer, **estimator_params(config))
+    return ScratchMLPClassifier(solver=config.solver, **estimator_params(config))
 
 
 def make_sklearn(config):
     """An unfitted scikit-learn MLPClassifier for ``config``."""
     from sklearn.neural_network import MLPClassifier
 
-    return MLPClassifier(solver=config.optimizer, **estimator_params(config))
+    return MLPClassifier(solver=config.solver, **estimator_params(config))
 
 
 def _train_estimator(estimator, X, y, X_test, y_test):
@@ -180,19 +180,19 @@ def train_torch(config, X, y, X_test=None, y_test=None):
         torch, [X.shape[1], *config.hidden, len(classes)], torch_dtype, config.seed
     )
     loss_fn = torch.nn.CrossEntropyLoss()
-    if config.optimizer == "adam":
+    if config.solver == "adam":
         optimizer = torch.optim.Adam(
             model.parameters(),
             lr=config.learning_rate,
             betas=(0.9, 0.999),
             eps=1e-8,
         )
-    elif config.optimizer == "sgd":
+    elif config.solver == "sgd":
         optimizer = torch.optim.SGD(
             model.parameters(), lr=config.learning_rate, momentum=0.9, nesterov=True
         )
     else:
-        raise ValueError(f"no PyTorch equivalent for optimizer {config.optimizer!r}")
+        raise ValueError(f"no PyTorch equivalent for solver {config.solver!r}")
     shuffler = torch.Generator().manual_seed(config.seed)
     n_samples = X_t.shape[0]
     model.train()
@@ -228,7 +228,7 @@ def warm_up(systems, config, X, y, rows=1024):
     setup) before anything is timed.
     """
     small = TrainConfig(
-        config.hidden, config.optimizer, config.learning_rate, 1, config.batch_size
+        config.hidden, config.solver, config.learning_rate, 1, config.batch_size
     )
     for system in systems:
         TRAINERS[system](small, X[:rows], y[:rows])

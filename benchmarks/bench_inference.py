@@ -35,7 +35,7 @@ def paired_models(config, X_train, y_train):
     """Ours fitted per ``config``, and an MLPClassifier carrying its weights."""
     ours = _systems.train_ours(config, X_train, y_train).model
     one_epoch = _systems.TrainConfig(
-        config.hidden, config.optimizer, config.learning_rate, 1, config.batch_size
+        config.hidden, config.solver, config.learning_rate, 1, config.batch_size
     )
     sklearn = _systems.train_sklearn(one_epoch, X_train, y_train).model
     sklearn.coefs_ = [w.copy() for w in ours.coefs_]

@@ -108,8 +108,8 @@ def child(args):
 
     config = _systems.TrainConfig(
         _common.parse_hidden(args.hidden),
-        args.optimizer,
-        _systems.DEFAULT_LEARNING_RATE[args.optimizer],
+        args.solver,
+        _systems.DEFAULT_LEARNING_RATE[args.solver],
         args.epochs,
         args.batch_size,
         args.seed,
@@ -175,8 +175,8 @@ def run_child(system, args):
         args.hidden,
         "--dtype",
         args.dtype,
-        "--optimizer",
-        args.optimizer,
+        "--solver",
+        args.solver,
         "--epochs",
         str(args.epochs),
         "--batch-size",
@@ -222,7 +222,7 @@ def parse_args(argv=None):
     )
     parser.add_argument("--hidden", default="256")
     parser.add_argument("--dtype", default="float32", choices=_common.DTYPES)
-    parser.add_argument("--optimizer", default="adam", choices=["adam", "sgd"])
+    parser.add_argument("--solver", default="adam", choices=["adam", "sgd"])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument(

@@ -181,7 +181,7 @@ def parse_args(argv=None):
         help="training rows of the width sweep (default: the largest of --sizes)",
     )
     parser.add_argument("--dtype", default="float32", choices=_common.DTYPES)
-    parser.add_argument("--optimizer", default="adam", choices=["adam", "sgd"])
+    parser.add_argument("--solver", default="adam", choices=["adam", "sgd"])
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=128)
@@ -209,12 +209,12 @@ def main(argv=None):
     )
     # Nested subsets: the first n rows of one seeded permutation.
     order = np.random.default_rng(args.seed).permutation(len(X_all))
-    learning_rate = _systems.DEFAULT_LEARNING_RATE[args.optimizer]
+    learning_rate = _systems.DEFAULT_LEARNING_RATE[args.solver]
 
     def config_for(widths):
         return _systems.TrainConfig(
             widths,
-            args.optimizer,
+            args.solver,
             learning_rate,
             args.epochs,
             args.batch_size,
@@ -262,7 +262,7 @@ def main(argv=None):
     print(_common.format_table(width_rows_out, columns))
 
     subtitle = (
-        f"MNIST, {args.dtype}, {args.optimizer}, batch {args.batch_size}, median of "
+        f"MNIST, {args.dtype}, {args.solver}, batch {args.batch_size}, median of "
         f"{args.repeats} x {args.epochs}-epoch fits; rows sweep at hidden "
         f"{args.hidden}, width sweep on {width_rows:,} rows; {os.cpu_count()} CPUs"
     )

@@ -81,7 +81,7 @@ def run_setting(
             result = _systems.TRAINERS[system](config, X_train, y_train, X_test, y_test)
             runs[system].append(result)
             log(
-                f"  {architecture} {dtype} {config.optimizer} repeat {repeat + 1}/"
+                f"  {architecture} {dtype} {config.solver} repeat {repeat + 1}/"
                 f"{repeats} {system}: {result.seconds_per_epoch:.3f} s/epoch, "
                 f"accuracy {result.accuracy:.4f}"
             )
@@ -95,7 +95,7 @@ def run_setting(
             {
                 "architecture": architecture,
                 "dtype": dtype,
-                "optimizer": config.optimizer,
+                "solver": config.solver,
                 "learning_rate": config.learning_rate,
                 "system": system,
                 "seconds_per_epoch": median,
@@ -111,7 +111,7 @@ def run_setting(
     summary = {
         "architecture": architecture,
         "dtype": dtype,
-        "optimizer": config.optimizer,
+        "solver": config.solver,
         "ours_over_sklearn": _common.ratio(
             by_system.get("ours"), by_system.get("sklearn")
         ),
@@ -123,7 +123,7 @@ def run_setting(
 ROW_COLUMNS = [
     ("architecture", "architecture", "s"),
     ("dtype", "dtype", "s"),
-    ("optimizer", "opt", "s"),
+    ("solver", "opt", "s"),
     ("system", "system", "s"),
     ("seconds_per_epoch", "s/epoch (median)", ".3f"),
     ("spread", "min..max", "s"),
@@ -135,7 +135,7 @@ ROW_COLUMNS = [
 SUMMARY_COLUMNS = [
     ("architecture", "architecture", "s"),
     ("dtype", "dtype", "s"),
-    ("optimizer", "opt", "s"),
+    ("solver", "opt", "s"),
     ("ours_over_sklearn", "ours/sklearn", ".2f"),
     ("ours_over_torch", "ours/torch", ".2f"),
 ]
@@ -170,7 +170,7 @@ def parse_args(argv=None):
         help="hidden widths of each architecture: 256, 1024,1024, ...",
     )
     parser.add_argument(
-        "--optimizer", nargs="+", default=["adam", "sgd"], choices=["adam", "sgd"]
+        "--solver", nargs="+", default=["adam", "sgd"], choices=["adam", "sgd"]
     )
     parser.add_argument(
         "--dtype", nargs="+", default=list(_common.DTYPES), choices=_common.DTYPES
@@ -244,11 +244,11 @@ def main(argv=None):
                     f"{limit['epoch_gflop']:.1f} GFLOP",
                     flush=True,
                 )
-            for optimizer in args.optimizer:
+            for solver in args.solver:
                 config = _systems.TrainConfig(
                     hidden=hidden,
-                    optimizer=optimizer,
-                    learning_rate=learning_rates[optimizer],
+                    solver=solver,
+                    learning_rate=learning_rates[solver],
                     epochs=args.epochs,
                     batch_size=args.batch_size,
                     seed=args.seed,

@@ -1,7 +1,7 @@
 """
-==============================================
-Grid search over regularization and optimizers
-==============================================
+===========================================
+Grid search over regularization and solvers
+===========================================
 
 ScratchMLPClassifier is an ordinary scikit-learn estimator, so it fits in a
 :class:`~sklearn.pipeline.Pipeline` behind a
@@ -9,7 +9,7 @@ ScratchMLPClassifier is an ordinary scikit-learn estimator, so it fits in a
 :class:`~sklearn.model_selection.GridSearchCV` that trains the candidates in
 parallel worker processes (``n_jobs=2``). The search runs on scikit-learn's
 8x8 handwritten digits and tries the L2 penalty ``alpha``, the ``dropout`` rate
-and the ``optimizer``, parameters that scikit-learn's own ``MLPClassifier``
+and the ``solver``, parameters that scikit-learn's own ``MLPClassifier``
 partly lacks (it has no dropout, no RMSprop).
 
 What to look at: the table of the best candidates. On this small, clean data
@@ -69,14 +69,14 @@ if args.fast:
     param_grid = {
         "scratchmlpclassifier__alpha": [1e-4, 1e-1],
         "scratchmlpclassifier__dropout": [0.0, 0.2],
-        "scratchmlpclassifier__optimizer": ["adam", "rmsprop"],
+        "scratchmlpclassifier__solver": ["adam", "rmsprop"],
     }
     cv = 3
 else:
     param_grid = {
         "scratchmlpclassifier__alpha": [1e-4, 1e-2, 1.0],
         "scratchmlpclassifier__dropout": [0.0, 0.2, 0.5],
-        "scratchmlpclassifier__optimizer": ["sgd", "adam", "rmsprop"],
+        "scratchmlpclassifier__solver": ["sgd", "adam", "rmsprop"],
     }
     cv = 5
 grid = GridSearchCV(pipe, param_grid, cv=cv, n_jobs=2)

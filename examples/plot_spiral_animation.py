@@ -52,7 +52,7 @@ print(f"logistic regression, training accuracy: {linear.score(X, y):.1%}")
 mlp = ScratchMLPClassifier(
     hidden_layer_sizes=(64, 64),
     activation="tanh",
-    optimizer="adam",
+    solver="adam",
     learning_rate_init=0.01,
     random_state=0,
 )

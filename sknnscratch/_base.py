@@ -124,7 +124,7 @@ COMMON_PARAMETER_CONSTRAINTS = {
         Interval(Integral, 1, None, closed="left"),
     ],
     "activation": [StrOptions(set(ACTIVATIONS)), list, tuple],
-    "optimizer": [StrOptions(set(OPTIMIZERS) | {"lbfgs"})],
+    "solver": [StrOptions(set(OPTIMIZERS) | {"lbfgs"})],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple, np.ndarray],
     "weight_init": [StrOptions(set(INITIALIZERS))],
@@ -172,7 +172,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         hidden_layer_sizes,
         activation,
         *,
-        optimizer,
+        solver,
         loss,
         alpha,
         dropout,
@@ -201,7 +201,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
-        self.optimizer = optimizer
+        self.solver = solver
         self.loss = loss
         self.alpha = alpha
         self.dropout = dropout
@@ -243,6 +243,9 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
     def __setstate__(self, state):
         state = dict(state)
         saved = state.pop("_sknnscratch_version", None)
+        # sknnscratch 0.1 named the solver parameter ``optimizer``.
+        if "optimizer" in state and "solver" not in state:
+            state["solver"] = state.pop("optimizer")
         current = _package_version()
         if saved != current:
             warnings.warn(
@@ -262,10 +265,10 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         return tags
 
     def _partial_fit_available(self):
-        if self.optimizer == "lbfgs":
+        if self.solver == "lbfgs":
             raise AttributeError(
-                "partial_fit is only available for the step optimizers, not "
-                f"optimizer={self.optimizer!r}."
+                "partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
             )
         return True
 
@@ -316,10 +319,10 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         for rate in rates:
             if not (isinstance(rate, Real) and 0 <= rate < 1):
                 raise ValueError(f"dropout rates must be in [0, 1), got {rate!r}.")
-        if self.optimizer == "lbfgs" and any(rates):
+        if self.solver == "lbfgs" and any(rates):
             raise ValueError(
-                "dropout is not supported with optimizer='lbfgs': L-BFGS needs "
-                "a deterministic objective. Use dropout=0.0 or a step optimizer "
+                "dropout is not supported with solver='lbfgs': L-BFGS needs "
+                "a deterministic objective. Use dropout=0.0 or a step solver "
                 "such as 'adam'."
             )
         return sizes, activations, [float(r) for r in rates]
@@ -526,7 +529,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         # weights with a ConvergenceWarning); NumPy's RuntimeWarnings would
         # only repeat it, less helpfully.
         with np.errstate(over="ignore", invalid="ignore"), callbacks:
-            if self.optimizer == "lbfgs":
+            if self.solver == "lbfgs":
                 fit_lbfgs(
                     network,
                     train,
@@ -587,7 +590,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
                     loss_curve=state.loss_curve, history=state.history
                 )
         # L-BFGS ignores early_stopping, as scikit-learn's 'lbfgs' does.
-        stops_early = self.early_stopping and self.optimizer != "lbfgs"
+        stops_early = self.early_stopping and self.solver != "lbfgs"
         if stops_early and state.validation_scores is None:
             state.validation_scores = []
             state.best_validation_score = -np.inf
@@ -609,7 +612,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
     ):
         """Mini-batch training: one epoch for ``partial_fit`` (``single_epoch``),
         continuing the optimizer of the last call when ``resume``."""
-        optimizer_class = OPTIMIZERS[self.optimizer]
+        optimizer_class = OPTIMIZERS[self.solver]
         # Hyperparameters are the estimator parameters of the same names
         # (momentum, beta_1, rho, ...), read off the optimizer's signature.
         hyper = {
@@ -621,7 +624,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         schedule = SCHEDULES[self.learning_rate](self.learning_rate_init, self.power_t)
         if resume:
             saved = getattr(self, "_optimizer_state", {})
-            if saved.get("name") == self.optimizer:
+            if saved.get("name") == self.solver:
                 optimizer.load_state_dict(saved)
             if self._learning_rate is not None:
                 schedule.learning_rate = self._learning_rate
@@ -654,7 +657,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         fit_stochastic(
             network, optimizer, schedule, train, validation, config, state, rng
         )
-        self._optimizer_state = {"name": self.optimizer, **optimizer.state_dict()}
+        self._optimizer_state = {"name": self.solver, **optimizer.state_dict()}
 
     def _validation_split(self, train, strata, rng):
         """Hold out ``validation_fraction`` of the rows (stratified if given)."""

@@ -4,7 +4,7 @@ scikit-learn 1.9 added callbacks to estimators: ``est.set_callbacks(
 ProgressBar(), ScoringMonitor(scoring="accuracy"))`` shows a progress bar and
 records a score while ``fit`` runs. An estimator takes part by opening a root
 "fit" task when training starts and one sub-task per step it wants reported;
-here a step is an epoch (an L-BFGS iteration for ``optimizer='lbfgs'``).
+here a step is an epoch (an L-BFGS iteration for ``solver='lbfgs'``).
 
 The engine (:mod:`sknnscratch.nn.training`) knows nothing of this: it calls an
 ``on_epoch_end(record)`` hook after every epoch and stops when the hook returns

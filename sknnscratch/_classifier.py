@@ -36,10 +36,10 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: parameters
     shared with it have the same names, defaults and meaning. Beyond it:
-    ``optimizer`` (in place of ``solver``) adds 'adagrad' and 'rmsprop';
+    ``solver`` adds 'adagrad' and 'rmsprop';
     ``dropout``; one activation per hidden layer and 'leaky_relu'/'elu';
     ``loss='squared_error'``; ``weight_init``; ``class_weight``; every
-    ``learning_rate`` schedule works with every optimizer; and ``history_``
+    ``learning_rate`` schedule works with every solver; and ``history_``
     records each epoch.
 
     Parameters
@@ -49,7 +49,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     activation : str or list of str, default='relu'
         Hidden-layer activation: 'identity', 'logistic', 'tanh', 'relu',
         'leaky_relu' or 'elu'; one name for all hidden layers or one per layer.
-    optimizer : {'sgd', 'adagrad', 'rmsprop', 'adam', 'lbfgs'}, default='adam'
+    solver : {'sgd', 'adagrad', 'rmsprop', 'adam', 'lbfgs'}, default='adam'
         Weight update rule. 'lbfgs' is full-batch L-BFGS-B through scipy (no
         dropout, no ``partial_fit``), as scikit-learn's ``solver='lbfgs'``.
     loss : {'log_loss', 'squared_error'}, default='log_loss'
@@ -195,7 +195,7 @@ default='glorot_uniform'
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
-        optimizer="adam",
+        solver="adam",
         loss="log_loss",
         alpha=0.0001,
         dropout=0.0,
@@ -226,7 +226,7 @@ default='glorot_uniform'
         super().__init__(
             hidden_layer_sizes,
             activation,
-            optimizer=optimizer,
+            solver=solver,
             loss=loss,
             alpha=alpha,
             dropout=dropout,

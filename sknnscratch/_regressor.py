@@ -33,7 +33,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     activation : str or list of str, default='relu'
         Hidden-layer activation: 'identity', 'logistic', 'tanh', 'relu',
         'leaky_relu' or 'elu'; one name for all hidden layers or one per layer.
-    optimizer : {'sgd', 'adagrad', 'rmsprop', 'adam', 'lbfgs'}, default='adam'
+    solver : {'sgd', 'adagrad', 'rmsprop', 'adam', 'lbfgs'}, default='adam'
         Weight update rule. 'lbfgs' is full-batch L-BFGS-B through scipy (no
         dropout, no ``partial_fit``), as scikit-learn's ``solver='lbfgs'``.
     loss : {'squared_error', 'huber'}, default='squared_error'
@@ -175,7 +175,7 @@ default='glorot_uniform'
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
-        optimizer="adam",
+        solver="adam",
         loss="squared_error",
         alpha=0.0001,
         dropout=0.0,
@@ -205,7 +205,7 @@ default='glorot_uniform'
         super().__init__(
             hidden_layer_sizes,
             activation,
-            optimizer=optimizer,
+            solver=solver,
             loss=loss,
             alpha=alpha,
             dropout=dropout,

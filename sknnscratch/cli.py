@@ -240,6 +240,18 @@ def _scalar(text):
     return text
 
 
+def _int_or_inf(text):
+    """An integer, or ``inf`` (never) for ``--n-iter-no-change`` (argparse type)."""
+    if text.strip().lower() in ("inf", "infinity"):
+        return np.inf
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer or 'inf', got {text!r}"
+        ) from None
+
+
 def _class_weight(text):
     """``balanced``, ``none`` or ``CLASS:WEIGHT,...`` such as ``0:1,8:2.5``."""
     if text.lower() in ("balanced", "none"):
@@ -278,7 +290,12 @@ _SPECIAL_FLAGS = {
     "batch_size": (_scalar, "auto|N", ""),
     "random_state": (_scalar, "SEED|none", ""),
     "class_weight": (_class_weight, "balanced|none|C:W,...", "E.g. 0:1,8:2.5."),
+    "n_iter_no_change": (_int_or_inf, "N|inf", "'inf' never stops on a plateau."),
 }
+
+#: Other spellings of a hyperparameter flag: ``--optimizer`` is the name the
+#: classic from-scratch train.py scripts use for the solver.
+_FLAG_ALIASES = {"solver": ["--optimizer"]}
 
 
 def _format_value(value):
@@ -389,7 +406,8 @@ def _add_hyperparameter_flags(parser):
         else:
             kind = type(default) if isinstance(default, int | float | str) else _scalar
             options["type"], options["metavar"] = kind, _METAVARS.get(kind, "VALUE")
-        group.add_argument("--" + name.replace("_", "-"), **options)
+        flags = ["--" + name.replace("_", "-"), *_FLAG_ALIASES.get(name, [])]
+        group.add_argument(*flags, **options)
 
 
 def _flag_help(name, summary, default):
@@ -781,7 +799,7 @@ def _describe_mlp(params, n_epochs, dropout=True):
     sizes = (sizes,) if isinstance(sizes, int) else tuple(sizes)
     parts = [
         f"{'+'.join(map(str, sizes))} {_format_value(params['activation'])}",
-        f"{params['optimizer']} lr={params['learning_rate_init']:g}",
+        f"{params['solver']} lr={params['learning_rate_init']:g}",
         f"batch {params['batch_size']}",
         _plural(n_epochs, "epoch"),
     ]
@@ -811,15 +829,13 @@ def _sklearn_mlp_params(scratch_params):
     """MLPClassifier settings matching a ScratchMLPClassifier's, minus dropout.
 
     Every parameter the two share by name is copied (architecture, epochs,
-    batch size, learning rate, alpha, tol, seed, Adam's betas, ...);
-    ``optimizer`` becomes ``solver``.  ``verbose`` and ``warm_start`` are
-    left out: they are about a session, not the model.
+    batch size, solver, learning rate, alpha, tol, seed, Adam's betas, ...).
+    ``verbose`` and ``warm_start`` are left out: they are about a session, not
+    the model.
     """
     shared = set(MLPClassifier().get_params()) & set(scratch_params)
     shared -= {"verbose", "warm_start"}
-    params = {name: scratch_params[name] for name in shared}
-    params["solver"] = scratch_params["optimizer"]
-    return params
+    return {name: scratch_params[name] for name in shared}
 
 
 def _sklearn_mlp(params):
@@ -1165,7 +1181,7 @@ def _run_train(args, argv):
     seconds = time.perf_counter() - started
 
     accuracy = model.score(data.X_test, data.y_test)
-    unit = "L-BFGS iteration" if model.optimizer == "lbfgs" else "epoch"
+    unit = "L-BFGS iteration" if model.solver == "lbfgs" else "epoch"
     print(
         f"Trained {_plural(model.n_iter_, unit)} in "
         f"{seconds:.1f} s. Test accuracy on the {len(data.y_test):,} MNIST test "
@@ -1216,7 +1232,7 @@ def _checked_estimator(params):
 
 def _explain_epoch_lines(model):
     """Say what the per-epoch numbers are before the first line appears."""
-    if model.optimizer == "lbfgs":
+    if model.solver == "lbfgs":
         print("(L-BFGS: one line per iteration, with the full-batch loss.)")
     elif not model.early_stopping:
         print(

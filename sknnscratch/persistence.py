@@ -40,7 +40,7 @@ Examples
 >>> from sknnscratch import ScratchMLPClassifier
 >>> from sknnscratch.persistence import load, save
 >>> X, y = load_iris(return_X_y=True)
->>> clf = ScratchMLPClassifier(optimizer="lbfgs", random_state=0).fit(X, y)
+>>> clf = ScratchMLPClassifier(solver="lbfgs", random_state=0).fit(X, y)
 >>> path = os.path.join(tempfile.mkdtemp(), "iris-model.npz")
 >>> save(clf, path)
 >>> restored = load(path)
@@ -760,6 +760,9 @@ def _load_bytes(data, path):
     params = {
         k: decoder.decode(v, f"parameter {k!r}") for k, v in document["params"].items()
     }
+    # sknnscratch 0.1 named the solver parameter ``optimizer``.
+    if "optimizer" in params and "solver" not in params:
+        params["solver"] = params.pop("optimizer")
     known = estimator_class().get_params(deep=False)
     unknown = sorted(set(params) - set(known))
     if unknown:

@@ -216,7 +216,7 @@ def plot_learning_curves(history, *, fig=None):
     """
     # L-BFGS records one full-batch objective per iteration and no accuracy;
     # the labels say so rather than calling its steps epochs.
-    lbfgs = getattr(history, "optimizer", None) == "lbfgs"
+    lbfgs = getattr(history, "solver", None) == "lbfgs"
     history = _as_history(history)
     n_epochs = len(history["loss"])
     epochs = list(history.get("epoch") or range(1, n_epochs + 1))
@@ -253,7 +253,7 @@ def plot_learning_curves(history, *, fig=None):
             # An empty panel with a note, not axes whose ticks suggest data.
             note = f"no {name.lower()} recorded"
             if lbfgs:
-                note += "\n(optimizer='lbfgs' records the loss only)"
+                note += "\n(solver='lbfgs' records the loss only)"
             ax.text(
                 0.5,
                 0.5,
@@ -778,7 +778,7 @@ def animate_decision_boundary(
     ValueError
         If X is not of shape (n_samples, 2), y does not match it, an integer
         argument is out of range, ``path`` does not end in ``.gif``, or the
-        estimator cannot ``partial_fit`` (e.g. ``optimizer='lbfgs'``).
+        estimator cannot ``partial_fit`` (e.g. ``solver='lbfgs'``).
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
@@ -807,7 +807,7 @@ def animate_decision_boundary(
         raise ValueError(
             f"{type(model).__name__} with these parameters has no partial_fit, "
             "which the animation needs to train epoch by epoch (for "
-            "ScratchMLPClassifier, use a step optimizer such as 'adam' rather "
+            "ScratchMLPClassifier, use a step solver such as 'adam' rather "
             "than 'lbfgs')."
         )
     classes = np.unique(y)

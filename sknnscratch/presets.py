@@ -10,7 +10,7 @@ __all__ = ["MNIST_BEST", "MNIST_DEFAULT", "PRESETS"]
 MNIST_DEFAULT = {
     "hidden_layer_sizes": (256,),
     "activation": "relu",
-    "optimizer": "adam",
+    "solver": "adam",
     "dropout": 0.1,
     "batch_size": 128,
     "learning_rate_init": 0.001,
@@ -22,7 +22,7 @@ MNIST_DEFAULT = {
 MNIST_BEST = {
     "hidden_layer_sizes": (800, 800),
     "activation": "relu",
-    "optimizer": "adam",
+    "solver": "adam",
     "dropout": 0.3,
     "batch_size": 256,
     "learning_rate_init": 0.001,

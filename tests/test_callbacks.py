@@ -69,7 +69,7 @@ def test_progress_bar_one_step_per_epoch(digits, capsys):
         (ScratchMLPClassifier(max_iter=5, random_state=0), "accuracy", "labels"),
         (ScratchMLPRegressor(max_iter=5, random_state=0), "r2", "numbers"),
         (
-            ScratchMLPRegressor(optimizer="lbfgs", max_iter=5, random_state=0),
+            ScratchMLPRegressor(solver="lbfgs", max_iter=5, random_state=0),
             "r2",
             "numbers",
         ),
@@ -114,9 +114,7 @@ def test_a_callback_can_stop_training(digits):
     )
     assert model.n_iter_ == 3 and len(model.history_["epoch"]) == 3
     lbfgs = quiet_fit(
-        ScratchMLPClassifier(optimizer="lbfgs", max_iter=50).set_callbacks(
-            StopAfter(4)
-        ),
+        ScratchMLPClassifier(solver="lbfgs", max_iter=50).set_callbacks(StopAfter(4)),
         X,
         y,
     )

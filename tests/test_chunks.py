@@ -329,7 +329,7 @@ def test_fit_chunks_errors():
     with pytest.raises(TypeError, match="object has no partial_fit method"):
         fit_chunks(object(), X, y)
     with pytest.raises(TypeError, match="ScratchMLPClassifier has no partial_fit"):
-        fit_chunks(ScratchMLPClassifier(optimizer="lbfgs"), X, y)  # full batch only
+        fit_chunks(ScratchMLPClassifier(solver="lbfgs"), X, y)  # full batch only
     with pytest.raises(ValueError, match="n_epochs must be an integer >= 1"):
         fit_chunks(RecordingEstimator(), X, y, n_epochs=0)
     with pytest.raises(ValueError, match="X has no rows"):

@@ -63,13 +63,13 @@ def test_defaults_reach_97_percent_on_digits(digits):
     assert accuracy >= 0.97
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "adagrad", "rmsprop", "adam", "lbfgs"])
-def test_every_optimizer_learns_iris(iris, optimizer):
+@pytest.mark.parametrize("solver", ["sgd", "adagrad", "rmsprop", "adam", "lbfgs"])
+def test_every_solver_learns_iris(iris, solver):
     X, y = iris
     clf = ScratchMLPClassifier(
         hidden_layer_sizes=(16,),
-        optimizer=optimizer,
-        learning_rate_init=0.05 if optimizer != "lbfgs" else 0.001,
+        solver=solver,
+        learning_rate_init=0.05 if solver != "lbfgs" else 0.001,
         max_iter=200,
         random_state=0,
     )
@@ -110,7 +110,7 @@ def test_grid_search_in_a_pipeline_with_two_jobs(digits):
         {
             "scratchmlpclassifier__alpha": [1e-4, 1e-2],
             "scratchmlpclassifier__dropout": [0.0, 0.2],
-            "scratchmlpclassifier__optimizer": ["adam", "sgd"],
+            "scratchmlpclassifier__solver": ["adam", "sgd"],
         },
         cv=3,
         n_jobs=2,
@@ -120,7 +120,7 @@ def test_grid_search_in_a_pipeline_with_two_jobs(digits):
         grid.fit(X_train[:600], y_train[:600])
     assert len(grid.cv_results_["params"]) == 8
     assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
-    assert grid.best_params_["scratchmlpclassifier__optimizer"] == "adam"
+    assert grid.best_params_["scratchmlpclassifier__solver"] == "adam"
     assert grid.score(X_test, y_test) > 0.9
 
 
@@ -179,7 +179,7 @@ def test_fitted_state_is_plain_data(fitted):
     "params",
     [
         {},
-        {"dropout": 0.3, "optimizer": "sgd"},
+        {"dropout": 0.3, "solver": "sgd"},
         {"early_stopping": True, "dropout": [0.2, 0.1], "hidden_layer_sizes": (8, 8)},
     ],
 )
@@ -401,7 +401,7 @@ def assert_unchanged(before, estimator, X):
     "param, value, allowed",
     [
         ("activation", "swish", "relu"),
-        ("optimizer", "adamw", "rmsprop"),
+        ("solver", "adamw", "rmsprop"),
         ("loss", "hinge", "squared_error"),
         ("weight_init", "orthogonal", "he_normal"),
         ("learning_rate", "cosine", "invscaling"),
@@ -428,7 +428,7 @@ def test_unknown_option_names_the_allowed_ones(iris, fitted, param, value, allow
         ({"activation": ["relu"] * 3}, "activation has 3 entries but there are 2"),
         ({"dropout": [0.1]}, "dropout has 1 entries"),
         ({"dropout": [0.1, 1.5]}, r"dropout rates must be in \[0, 1\)"),
-        ({"optimizer": "lbfgs", "dropout": 0.2}, "dropout is not supported with"),
+        ({"solver": "lbfgs", "dropout": 0.2}, "dropout is not supported with"),
         ({"dropout": 1.0}, "dropout"),
         ({"hidden_layer_sizes": (4, 0)}, "hidden_layer_sizes"),
     ],
@@ -500,7 +500,7 @@ def test_bad_sample_weight_and_labels(iris, fitted):
 
 
 def test_partial_fit_is_unavailable_for_lbfgs():
-    assert not hasattr(ScratchMLPClassifier(optimizer="lbfgs"), "partial_fit")
+    assert not hasattr(ScratchMLPClassifier(solver="lbfgs"), "partial_fit")
 
 
 # --- divergence and interrupt ---------------------------------------------------------
@@ -509,7 +509,7 @@ def test_partial_fit_is_unavailable_for_lbfgs():
 def test_divergence_stops_restores_finite_weights_and_says_so(digits):
     X_train, X_test, y_train, _ = digits
     clf = ScratchMLPClassifier(
-        optimizer="sgd",
+        solver="sgd",
         learning_rate_init=1e4,
         momentum=0.9,
         max_iter=50,
@@ -568,10 +568,10 @@ def test_keyboard_interrupt_mid_update_restores_the_epoch_start(iris, monkeypatc
     assert clf.n_iter_ == 1
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
-def test_epoch_hook_sees_every_history_record(iris, optimizer):
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_epoch_hook_sees_every_history_record(iris, solver):
     X, y = iris
-    clf = ScratchMLPClassifier(max_iter=4, optimizer=optimizer, random_state=0)
+    clf = ScratchMLPClassifier(max_iter=4, solver=solver, random_state=0)
     records = []
     clf._on_epoch_end = records.append
     quiet_fit(clf, X, y)
@@ -584,7 +584,7 @@ def test_epoch_hook_sees_every_history_record(iris, optimizer):
 def test_lbfgs_ignores_early_stopping_like_scikit_learn(iris):
     X, y = iris
     clf = quiet_fit(
-        ScratchMLPClassifier(optimizer="lbfgs", early_stopping=True, max_iter=20),
+        ScratchMLPClassifier(solver="lbfgs", early_stopping=True, max_iter=20),
         X,
         y,
     )

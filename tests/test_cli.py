@@ -241,7 +241,7 @@ def test_train_error_names_the_preset_value_behind_it(tmp_path):
     code, _, err = run(
         [
             "train",
-            "--optimizer",
+            "--solver",
             "lbfgs",
             "--train-size",
             "500",

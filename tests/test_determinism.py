@@ -34,12 +34,12 @@ from sknnscratch import ScratchMLPClassifier
 CONFIGS = {
     "adam-dropout": dict(dropout=0.2),
     "sgd-dropout-early-stopping": dict(
-        optimizer="sgd", dropout=(0.3,), early_stopping=True, batch_size=32
+        solver="sgd", dropout=(0.3,), early_stopping=True, batch_size=32
     ),
     "rmsprop-float32-two-layers": dict(
-        optimizer="rmsprop", hidden_layer_sizes=(12, 8), dropout=[0.1, 0.2]
+        solver="rmsprop", hidden_layer_sizes=(12, 8), dropout=[0.1, 0.2]
     ),
-    "lbfgs": dict(optimizer="lbfgs"),
+    "lbfgs": dict(solver="lbfgs"),
 }
 
 
@@ -66,7 +66,7 @@ def fit_and_hash(name, random_state=0):
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
     # One more partial_fit (not for lbfgs): continues the saved random stream.
-    if model.optimizer != "lbfgs" and not model.early_stopping:
+    if model.solver != "lbfgs" and not model.early_stopping:
         model.partial_fit(X[:100], y[:100])
     return weights_hash(model)
 """

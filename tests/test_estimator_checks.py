@@ -14,7 +14,7 @@ from sknnscratch import ScratchMLPClassifier, ScratchMLPRegressor
 CONFIGURATIONS = [
     ScratchMLPClassifier(max_iter=100),
     ScratchMLPClassifier(
-        optimizer="sgd", dropout=0.2, class_weight="balanced", max_iter=100
+        solver="sgd", dropout=0.2, class_weight="balanced", max_iter=100
     ),
     # (32, 32): with (16, 16) check_class_weight_classifiers predicts class 0
     # for 82% of its unscaled, heavily overlapping test blobs (it wants > 87%):
@@ -23,7 +23,7 @@ CONFIGURATIONS = [
     ScratchMLPClassifier(
         hidden_layer_sizes=(32, 32),
         activation="tanh",
-        optimizer="rmsprop",
+        solver="rmsprop",
         max_iter=100,
     ),
     # The regressor runs every check with no expected failure.
@@ -31,11 +31,11 @@ CONFIGURATIONS = [
     ScratchMLPRegressor(
         hidden_layer_sizes=(32, 16),
         loss="huber",
-        optimizer="sgd",
+        solver="sgd",
         learning_rate="adaptive",
         max_iter=200,
     ),
-    ScratchMLPRegressor(optimizer="lbfgs", activation="tanh", max_iter=200),
+    ScratchMLPRegressor(solver="lbfgs", activation="tanh", max_iter=200),
 ]
 
 

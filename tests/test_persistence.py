@@ -99,10 +99,10 @@ def _cases():
         ("binary-bool", _mlp, binary_bools),
         ("multiclass-str", _mlp, multiclass_strings),
         ("multilabel", _mlp, multilabel),
-        ("lbfgs", lambda: _mlp(optimizer="lbfgs"), multiclass_strings),
+        ("lbfgs", lambda: _mlp(solver="lbfgs"), multiclass_strings),
         (
             "sgd-dropout-float32",
-            lambda: _mlp(optimizer="sgd", dropout=0.3, hidden_layer_sizes=(6, 4)),
+            lambda: _mlp(solver="sgd", dropout=0.3, hidden_layer_sizes=(6, 4)),
             float32,
         ),
         (
@@ -111,14 +111,14 @@ def _cases():
             multiclass_strings,
         ),
         ("class-weight-int-keys", lambda: _mlp(class_weight={0: 3.0}), binary_ints),
-        ("dataframe", lambda: _mlp(optimizer="rmsprop"), dataframe),
+        ("dataframe", lambda: _mlp(solver="rmsprop"), dataframe),
         ("regressor", lambda: _regressor(), real_targets),
         (
             "regressor-huber-early-stopping-2-outputs",
             lambda: _regressor(loss="huber", early_stopping=True),
             two_real_targets,
         ),
-        ("regressor-lbfgs", lambda: _regressor(optimizer="lbfgs"), real_targets),
+        ("regressor-lbfgs", lambda: _regressor(solver="lbfgs"), real_targets),
         ("darkness", AverageDarknessClassifier, multiclass_strings),
         ("darkness-object-labels", AverageDarknessClassifier, object_labels),
     ]
@@ -213,11 +213,11 @@ def test_saving_the_same_model_twice_gives_the_same_bytes(data, tmp_path):
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adagrad", "rmsprop"])
-def test_partial_fit_continues_exactly_after_a_round_trip(data, tmp_path, optimizer):
+@pytest.mark.parametrize("solver", ["sgd", "adam", "adagrad", "rmsprop"])
+def test_partial_fit_continues_exactly_after_a_round_trip(data, tmp_path, solver):
     X, y = data
     # Dropout draws masks from the saved random stream; shuffle draws too.
-    original = _mlp(optimizer=optimizer, dropout=0.4, learning_rate="adaptive")
+    original = _mlp(solver=solver, dropout=0.4, learning_rate="adaptive")
     original.partial_fit(X[:30], y[:30], classes=[0, 1, 2])
     save(original, tmp_path / "model.npz")
     loaded = load(tmp_path / "model.npz")
@@ -331,7 +331,7 @@ def test_only_allowlisted_classes_are_saved(data, tmp_path):
 @pytest.fixture()
 def saved(data, tmp_path):
     """A small saved model: (path, its bytes, the estimator)."""
-    estimator = _fit(_mlp(optimizer="sgd"), *data)
+    estimator = _fit(_mlp(solver="sgd"), *data)
     path = tmp_path / "model.npz"
     save(estimator, path)
     return path, path.read_bytes(), estimator
@@ -678,7 +678,7 @@ def test_an_interrupted_save_keeps_the_old_file_and_no_temporary(
     saved, monkeypatch, exception
 ):
     path, old_bytes, estimator = saved
-    newer = _fit(_mlp(optimizer="adam"), np.eye(5), [0, 1, 2, 0, 1])
+    newer = _fit(_mlp(solver="adam"), np.eye(5), [0, 1, 2, 0, 1])
     original_writestr = zipfile.ZipFile.writestr
     calls = []
 

@@ -120,7 +120,7 @@ def test_learning_curves_skip_none_values(clf, tmp_path):
 def test_learning_curves_lbfgs_has_iterations_and_no_accuracy(digits):
     X, y = digits
     model = ScratchMLPClassifier(
-        hidden_layer_sizes=(8,), optimizer="lbfgs", max_iter=5, random_state=0
+        hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, random_state=0
     ).fit(X, y)
     loss_ax, acc_ax = plot_learning_curves(model).axes
     assert loss_ax.get_xlabel() == "iteration"
@@ -332,7 +332,7 @@ def test_animate_bad_input(spiral, tmp_path):
         animate_decision_boundary(model, X, y, path, n_frames=0)
     with pytest.raises(ValueError, match="partial_fit"):
         animate_decision_boundary(
-            ScratchMLPClassifier(optimizer="lbfgs"), X, y, path, n_frames=1
+            ScratchMLPClassifier(solver="lbfgs"), X, y, path, n_frames=1
         )
     # The estimator's own error comes through, and no GIF is left behind.
     with pytest.raises(ValueError, match="at least 2 classes"):

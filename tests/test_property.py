@@ -201,7 +201,7 @@ def labels(draw, n_rows):
 
 estimator_params = st.fixed_dictionaries(
     {
-        "optimizer": st.sampled_from(["adam", "sgd", "rmsprop", "adagrad", "lbfgs"]),
+        "solver": st.sampled_from(["adam", "sgd", "rmsprop", "adagrad", "lbfgs"]),
         "activation": st.sampled_from(
             ["relu", "logistic", "tanh", "identity", "leaky_relu", "elu"]
         ),
@@ -317,8 +317,8 @@ def fit_property(data, params, huge):
 
 
 def partial_fit_property(data, params, huge):
-    if params["optimizer"] == "lbfgs":
-        params = {**params, "optimizer": "adam"}  # lbfgs has no partial_fit
+    if params["solver"] == "lbfgs":
+        params = {**params, "solver": "adam"}  # lbfgs has no partial_fit
     matrix = data.draw(matrices(huge), label="X")
     target = data.draw(labels(matrix.X.shape[0]), label="y")
     estimator = _make(params)
@@ -458,14 +458,14 @@ def test_overflow_input_validation_leaks_no_runtime_warning():
             pass
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adagrad", "sgd"])
-def test_overflow_fit_on_huge_finite_input_leaks_no_runtime_warning(optimizer):
+@pytest.mark.parametrize("solver", ["adam", "rmsprop", "adagrad", "sgd"])
+def test_overflow_fit_on_huge_finite_input_leaks_no_runtime_warning(solver):
     # adam/rmsprop/adagrad: the squared gradient overflows to inf, which then
     # silently freezes the weights (the step g / sqrt(inf) is 0). sgd: the
     # forward pass overflows before the divergence check restores the weights.
     X = np.array([[0.0], [1.0], [2.0], [3.0]]) * 1e200
     model = ScratchMLPClassifier(
-        hidden_layer_sizes=(3,), optimizer=optimizer, max_iter=5, random_state=0
+        hidden_layer_sizes=(3,), solver=solver, max_iter=5, random_state=0
     )
     with no_runtime_warning():
         try:

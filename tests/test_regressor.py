@@ -133,7 +133,7 @@ def test_partial_fit_continues_and_checks_the_targets(data):
         model.partial_fit(X_train[:10], np.column_stack([y_train[:10]] * 2))
     for b, c in zip(before, model.coefs_):
         assert_array_equal(b, c)
-    lbfgs = ScratchMLPRegressor(optimizer="lbfgs")
+    lbfgs = ScratchMLPRegressor(solver="lbfgs")
     assert not hasattr(lbfgs, "partial_fit")
 
 
@@ -159,12 +159,12 @@ def test_pipeline_grid_search_and_pickle(data):
     )
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
-def test_pickle_free_file_round_trip(data, tmp_path, optimizer):
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_pickle_free_file_round_trip(data, tmp_path, solver):
     X_train, X_test, y_train, _ = data
     Y = np.column_stack([y_train, y_train**2])
     model = quiet_fit(
-        ScratchMLPRegressor(optimizer=optimizer, max_iter=10, random_state=0),
+        ScratchMLPRegressor(solver=solver, max_iter=10, random_state=0),
         X_train,
         Y,
     )

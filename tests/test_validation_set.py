@@ -153,7 +153,7 @@ def test_internal_split_can_watch_the_loss_too(digits):
 def test_lbfgs_records_the_validation_set_per_iteration(regression):
     X_train, X_val, y_train, y_val = regression
     model = quiet(
-        ScratchMLPRegressor(optimizer="lbfgs", max_iter=15, random_state=0).fit,
+        ScratchMLPRegressor(solver="lbfgs", max_iter=15, random_state=0).fit,
         X_train,
         y_train,
         X_val=X_val,
