@@ -9,10 +9,14 @@ new random order every epoch.
 
 A source is anything row-indexable: a NumPy array, a memory-mapped ``.npy``
 file (``np.load(path, mmap_mode="r")``), an HDF5 or Zarr dataset, a pandas
-DataFrame (rows by position), a list, or a Dask array. Slicing the source is
-what reads the chunk, so a memory map reads only the pages of the chunk, and
-a Dask array computes only the blocks the chunk overlaps (one ``compute`` per
-chunk; Dask is imported only when a Dask array is given).
+DataFrame (rows by position), a list, a Dask array, or a SciPy sparse matrix
+in a format that slices rows (CSR; CSC and LIL too, more slowly). Sparse
+formats that cannot slice rows (COO matrices, BSR, DIA) are refused with a
+pointer to ``.tocsr()`` rather than converted, which would copy the whole
+matrix. Slicing the source is what reads the chunk, so a memory map reads
+only the pages of the chunk, and a Dask array computes only the blocks the
+chunk overlaps (one ``compute`` per chunk; Dask is imported only when a Dask
+array is given).
 
 Memory: the chunk, and whatever copies the estimator makes of it, is what
 the process holds, not the data set. Pages read through one memory map of a
@@ -39,9 +43,11 @@ Examples
 
 import math
 import numbers
+import os
 from collections.abc import Mapping
 
 import numpy as np
+from scipy.sparse import issparse
 
 __all__ = ["fit_chunks", "iter_chunks"]
 
@@ -55,9 +61,44 @@ def _is_dask(obj):
     return module.split(".")[0] == "dask" and hasattr(obj, "compute")
 
 
+def _check_sparse(source, name):
+    """Refuse a SciPy sparse matrix or array that cannot be sliced by row.
+
+    Left to themselves, a COO matrix (and a COO array before SciPy 1.15)
+    fails only at the first chunk, with "not subscriptable"; BSR fails with
+    an empty NotImplementedError, and DIA has no slicing at all. Converting
+    here would copy the whole matrix, which is not what out-of-core chunking
+    is for, so the caller is told to convert it, once.
+    """
+    try:
+        # In memory, so an empty slice reads nothing; it fails now exactly
+        # when slicing a chunk would fail later.
+        source[0:0]
+    except (TypeError, NotImplementedError, IndexError):
+        pass
+    else:
+        return
+    raise TypeError(
+        f"{name} is a {type(source).__name__} (SciPy sparse {source.format.upper()} "
+        f"format), which cannot be sliced by row; convert it once with "
+        f"{name}.tocsr() (CSR slices rows cheaply)."
+    )
+
+
 def _n_rows(source, name):
     """The number of rows of ``source``, or a clear error why it has none."""
-    if source is None or isinstance(source, (str, bytes, Mapping)):
+    if issparse(source):
+        # Before the Mapping check: a DOK matrix is a dict as well, and it
+        # does slice rows.
+        _check_sparse(source, name)
+    elif isinstance(source, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"{name} must be a row-indexable array-like (a NumPy array or "
+            f"memmap, an HDF5 dataset, a Dask array, a DataFrame, a list); got "
+            f"{type(source).__name__}. A file name is not opened: for a .npy "
+            f"file, pass np.load(path, mmap_mode='r')."
+        )
+    elif source is None or isinstance(source, Mapping):
         raise TypeError(
             f"{name} must be a row-indexable array-like (a NumPy array or "
             f"memmap, an HDF5 dataset, a Dask array, a DataFrame, a list); got "
@@ -179,7 +220,8 @@ def iter_chunks(
         Any row-indexable source: an object with ``__getitem__`` accepting a
         slice and with ``shape`` or ``len()``. NumPy arrays and memmaps,
         HDF5 and Zarr datasets, Dask arrays (with known chunk sizes), pandas
-        DataFrames and Series (sliced with ``.iloc``), lists.
+        DataFrames and Series (sliced with ``.iloc``), lists, SciPy sparse
+        matrices that slice rows (CSR is the fast one).
     y : array-like of shape (n_samples, ...), default=None
         Sliced like ``X``; may be a different kind of source than ``X``.
     chunk_size : int, default=10_000
@@ -208,7 +250,8 @@ default=None
     ------
     TypeError
         If ``X`` or ``y`` is not row-indexable (a generator, a set, a dict, a
-        string, None for ``X``, a Dask DataFrame).
+        string or file name, None for ``X``, a Dask DataFrame, a SciPy sparse
+        matrix in COO, BSR or DIA format).
     ValueError
         If ``chunk_size`` is not an integer >= 1, if ``X`` and ``y`` have
         different numbers of rows, if ``X`` is 0-d, or if a Dask array's

@@ -12,6 +12,12 @@ The functions read only public fitted attributes (``coefs_``,
 ``out_activation_``, ``classes_``, ``history_``) and the ``activation``
 parameter, so apart from :func:`plot_learning_curves` (which needs
 ``history_``) they also accept scikit-learn's own ``MLPClassifier``.
+:func:`plot_learning_curves`, :func:`plot_first_layer_weights`,
+:func:`plot_weight_distributions` and :func:`plot_network_diagram` draw
+regressors too (the learning curves then show :math:`R^2`).  The plots of a
+classifier's predictions (:func:`plot_confusion_matrix`,
+:func:`plot_most_confident_errors`, :func:`animate_decision_boundary`)
+refuse a regressor, and :func:`save_report_plots` leaves them out for one.
 """
 
 import math
@@ -29,7 +35,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
-from sklearn.base import clone
+from sklearn.base import clone, is_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.utils.validation import check_is_fitted
@@ -54,6 +60,15 @@ REPORT_PLOTS = (
     "network_diagram",
     "confident_errors",
 )
+
+# The score each estimator records in ``history_`` (the classifier's
+# 'accuracy', the regressor's 'r2'; see sknnscratch.nn.metrics): its name in
+# titles, its name in running text, and whether it is a share (shown in
+# percent).
+_SCORES = {
+    "accuracy": ("Accuracy", "accuracy", True),
+    "r2": ("R²", "R²", False),
+}
 
 _TRAIN_COLOR = "tab:blue"
 _VAL_COLOR = "tab:orange"
@@ -165,7 +180,8 @@ def _as_history(history):
     if "loss" not in result:
         raise ValueError(
             "history has no 'loss' entry; expected the keys 'epoch', 'loss', "
-            f"'accuracy', 'val_loss', 'val_accuracy', got {sorted(result)}."
+            "'accuracy' or 'r2', 'val_loss', 'val_accuracy' or 'val_r2', got "
+            f"{sorted(result)}."
         )
     n_epochs = len(result["loss"])
     if n_epochs == 0:
@@ -174,6 +190,37 @@ def _as_history(history):
     if len(set(lengths.values())) != 1:
         raise ValueError(f"history lists differ in length: {lengths}.")
     return result
+
+
+def _score_key(history):
+    """The score a history records: 'accuracy' or 'r2', read off its keys.
+
+    A history with neither (only the loss, say) counts as a classifier's,
+    whose accuracy panel then says that none was recorded.
+    """
+    for key in _SCORES:
+        if key in history or f"val_{key}" in history:
+            return key
+    return "accuracy"
+
+
+def _is_regressor(estimator):
+    """Whether ``estimator`` is a scikit-learn regressor (False if unsure)."""
+    try:
+        return is_regressor(estimator)
+    except AttributeError:  # no scikit-learn tags: not a scikit-learn estimator
+        return False
+
+
+def _check_classifier(estimator, what):
+    """Refuse, clearly, a fitted estimator that has no classes to plot."""
+    if not hasattr(estimator, "classes_"):
+        raise TypeError(
+            f"{what} draws a classifier's predictions, but "
+            f"{type(estimator).__name__} has no classes_ (is it a regressor?). "
+            "plot_learning_curves, plot_first_layer_weights, "
+            "plot_weight_distributions and plot_network_diagram draw regressors."
+        )
 
 
 def _class_colors(n_classes):
@@ -186,26 +233,33 @@ def _class_colors(n_classes):
 
 
 def plot_learning_curves(history, *, fig=None):
-    """Plot loss and accuracy per epoch, for training and validation.
+    """Plot loss and score per epoch, for training and validation.
+
+    The score is the one the estimator records: accuracy for a classifier,
+    :math:`R^2` for a regressor.
 
     Parameters
     ----------
     history : dict or fitted estimator
         An estimator's ``history_`` (a dict of equally long lists with keys
-        'epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy'), or the
-        fitted estimator itself.  None entries (no validation split, or no
-        accuracy recorded by 'lbfgs') are left out of the curves.
+        'epoch', 'loss', 'val_loss' and the score: 'accuracy' and
+        'val_accuracy' for a classifier, 'r2' and 'val_r2' for a
+        regressor), or the fitted estimator itself.  None entries (no
+        validation split, or no score recorded by 'lbfgs') are left out of
+        the curves.
     fig : matplotlib.figure.Figure, default=None
         An empty figure to draw on; a new one when None.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
-        Two panels: loss per epoch and accuracy per epoch.  The training
-        loss and accuracy are running means over each epoch's batches (with
-        dropout active), so they can lag the validation curves early on.  A
-        dotted line marks the epoch of best validation accuracy: with
-        ``early_stopping``, the epoch whose weights the model keeps.
+        Two panels: loss per epoch and score (accuracy or :math:`R^2`) per
+        epoch.  The training loss and score are running means over each
+        epoch's batches (with dropout active), so they can lag the
+        validation curves early on.  A dotted line marks the epoch of best
+        validation score (of lowest validation loss for an estimator with
+        ``early_stopping_metric='loss'``): with ``early_stopping``, the
+        epoch whose weights the model keeps.
 
     Raises
     ------
@@ -214,31 +268,47 @@ def plot_learning_curves(history, *, fig=None):
     sklearn.exceptions.NotFittedError
         If an unfitted estimator is passed.
     """
-    # L-BFGS records one full-batch objective per iteration and no accuracy;
+    # L-BFGS records one full-batch objective per iteration and no score;
     # the labels say so rather than calling its steps epochs.
     lbfgs = getattr(history, "solver", None) == "lbfgs"
+    # Early stopping on the validation loss keeps the epoch of lowest loss,
+    # not of best score; only the estimator, not its history, says so.
+    best_by_loss = bool(getattr(history, "early_stopping", False)) and (
+        getattr(history, "early_stopping_metric", None) == "loss"
+    )
     history = _as_history(history)
+    score = _score_key(history)
+    title_name, score_name, is_share = _SCORES[score]
     n_epochs = len(history["loss"])
     epochs = list(history.get("epoch") or range(1, n_epochs + 1))
     step = "iteration" if lbfgs else "epoch"
     fig = _figure(fig, (11, 4.2))
-    ax_loss, ax_acc = fig.subplots(1, 2)
+    ax_loss, ax_score = fig.subplots(1, 2)
     # Markers make a short run (or a single epoch) visible; on long runs they
     # would only clutter the line.
     marker = "o" if n_epochs <= 40 else None
 
-    val_epochs, val_acc = _present(epochs, history.get("val_accuracy"))
-    best_epoch = val_epochs[int(np.argmax(val_acc))] if val_acc else None
+    val_epochs, val_scores = _present(epochs, history.get(f"val_{score}"))
+    best_epoch = best_label = None
+    if best_by_loss:
+        loss_epochs, val_losses = _present(epochs, history.get("val_loss"))
+        if val_losses:
+            # argmin, as argmax below: the first of equal values, the one kept.
+            best_epoch = loss_epochs[int(np.argmin(val_losses))]
+            best_label = "lowest validation loss"
+    elif val_scores:
+        best_epoch = val_epochs[int(np.argmax(val_scores))]
+        best_label = f"best validation {score_name}"
     # Stochastic training curves are running means over each epoch's
     # batches, taken while the weights were still changing.
     train_label = "training" if lbfgs else "training (running)"
 
     panels = (
-        (ax_loss, "loss", "Loss"),
-        (ax_acc, "accuracy", "Accuracy"),
+        (ax_loss, "loss", "Loss", "loss"),
+        (ax_score, score, title_name, score_name),
     )
-    for ax, key, name in panels:
-        ax.set_title(f"{name} per {step}")
+    for ax, key, title, name in panels:
+        ax.set_title(f"{title} per {step}")
         curves = (
             (key, train_label, _TRAIN_COLOR),
             (f"val_{key}", "validation", _VAL_COLOR),
@@ -251,7 +321,7 @@ def plot_learning_curves(history, *, fig=None):
                 drawn = True
         if not drawn:
             # An empty panel with a note, not axes whose ticks suggest data.
-            note = f"no {name.lower()} recorded"
+            note = f"no {name} recorded"
             if lbfgs:
                 note += "\n(solver='lbfgs' records the loss only)"
             ax.text(
@@ -272,22 +342,24 @@ def plot_learning_curves(history, *, fig=None):
                 color="0.3",
                 ls=":",
                 lw=1.2,
-                label=f"best validation accuracy (epoch {best_epoch})",
+                label=f"{best_label} ({step} {best_epoch})",
             )
         ax.set_xlabel(step)
-        ax.set_ylabel(name.lower())
+        ax.set_ylabel(name)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=9)
-        if key == "accuracy":
+        if key == score and is_share:
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=None))
 
     summary = f"{n_epochs} {step}{'s' if n_epochs != 1 else ''}"
     final_loss = history["loss"][-1]
     if final_loss is not None:
         summary += f"; final training loss {final_loss:.4g}"
-    if val_acc:
-        summary += f"; best validation accuracy {max(val_acc):.2%}"
+    if val_scores:
+        best = max(val_scores)
+        summary += f"; best validation {score_name} "
+        summary += f"{best:.2%}" if is_share else f"{best:.4g}"
     else:
         summary += "; no validation split"
     fig.suptitle(f"Learning curves ({summary})")
@@ -320,8 +392,14 @@ def plot_confusion_matrix(estimator, X, y, *, normalize=None, ax=None):
     -------
     display : sklearn.metrics.ConfusionMatrixDisplay
         Its ``figure_`` is the figure drawn on.
+
+    Raises
+    ------
+    TypeError
+        If ``estimator`` has no ``classes_`` (a regressor).
     """
     check_is_fitted(estimator)
+    _check_classifier(estimator, "plot_confusion_matrix")
     if ax is None:
         ax = Figure(figsize=(7, 6), layout="constrained").add_subplot()
     n_classes = len(estimator.classes_)
@@ -661,11 +739,14 @@ def plot_most_confident_errors(
 
     Raises
     ------
+    TypeError
+        If ``estimator`` has no ``classes_`` (a regressor).
     ValueError
         If ``image_shape`` does not match the number of features, y does not
         match X, y is not one label per row, or ``n_images`` is not positive.
     """
     check_is_fitted(estimator)
+    _check_classifier(estimator, "plot_most_confident_errors")
     n_images = _check_positive_int(n_images, "n_images")
     X = np.asarray(X)
     y = np.asarray(y)
@@ -775,6 +856,8 @@ def animate_decision_boundary(
 
     Raises
     ------
+    TypeError
+        If ``estimator`` is a regressor, which has no classes to draw.
     ValueError
         If X is not of shape (n_samples, 2), y does not match it, an integer
         argument is out of range, ``path`` does not end in ``.gif``, or the
@@ -801,6 +884,11 @@ def animate_decision_boundary(
         raise ValueError(f"path must end in .gif (an animated GIF), got {path}.")
 
     model = clone(estimator)
+    if _is_regressor(model):
+        raise TypeError(
+            "animate_decision_boundary draws a classifier's decision regions; "
+            f"{type(model).__name__} is a regressor."
+        )
     if model.get_params().get("early_stopping"):
         model.set_params(early_stopping=False)
     if not hasattr(model, "partial_fit"):
@@ -919,7 +1007,9 @@ def save_report_plots(estimator, X_test, y_test, folder, *, image_shape=(28, 28)
 
     Parameters
     ----------
-    estimator : fitted ScratchMLPClassifier
+    estimator : fitted ScratchMLPClassifier or ScratchMLPRegressor
+        For an estimator without ``classes_`` (a regressor), the classifier
+        plots (confusion matrix and confident errors) are skipped.
     X_test : array-like of shape (n_samples, n_features)
         Held-out data for the confusion matrix and the errors.
     y_test : array-like of shape (n_samples,)
@@ -945,6 +1035,7 @@ def save_report_plots(estimator, X_test, y_test, folder, *, image_shape=(28, 28)
     folder.mkdir(parents=True, exist_ok=True)
     n_features = estimator.coefs_[0].shape[0]
     images = math.prod(tuple(image_shape)) == n_features
+    classifier = hasattr(estimator, "classes_")
 
     makers = {
         "learning_curves": lambda: plot_learning_curves(estimator),
@@ -963,6 +1054,8 @@ def save_report_plots(estimator, X_test, y_test, folder, *, image_shape=(28, 28)
     paths = {}
     for name in REPORT_PLOTS:
         if not images and name in ("first_layer_weights", "confident_errors"):
+            continue
+        if not classifier and name in ("confusion_matrix", "confident_errors"):
             continue
         figure = makers[name]()
         path = folder / f"{name}.png"

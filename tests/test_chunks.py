@@ -9,6 +9,8 @@ the same array in memory. How much memory streaming a large memmap takes is
 tested in ``test_streaming.py``.
 """
 
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -322,6 +324,68 @@ def test_sources_that_are_not_row_indexable(source, error, message):
     if source is not None:  # y=None means no targets
         with pytest.raises(error, match="y .*" + message):
             iter_chunks(np.zeros((5, 2)), source, chunk_size=2)
+
+
+SPARSE_WITHOUT_ROW_SLICING = [
+    "coo_matrix",
+    "bsr_matrix",
+    "bsr_array",
+    "dia_matrix",
+    "dia_array",
+]
+
+
+@pytest.mark.parametrize("kind", SPARSE_WITHOUT_ROW_SLICING)
+def test_sparse_formats_that_cannot_slice_rows_are_refused_at_once(kind):
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = make_data()
+    source = getattr(sparse, kind)(X)
+    fmt = kind.split("_")[0].upper()
+    for name, args in (("X", (source, y)), ("y", (X, source))):
+        message = (
+            rf"{name} is a {kind} \(SciPy sparse {fmt} format\), which cannot be "
+            rf"sliced by row; convert it once with {name}\.tocsr\(\)"
+        )
+        # When called, not at the first chunk: nothing is read or trained.
+        with pytest.raises(TypeError, match=message):
+            iter_chunks(*args, chunk_size=5)
+        estimator = RecordingEstimator()
+        with pytest.raises(TypeError, match=message):
+            fit_chunks(estimator, *args, chunk_size=5)
+        assert estimator.calls == []
+    chunks = list(iter_chunks(source.tocsr(), y, chunk_size=10))
+    np.testing.assert_array_equal(sparse.vstack([c for c, _ in chunks]).toarray(), X)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "lil", "dok"])
+@pytest.mark.parametrize("kind", ["matrix", "array"])
+def test_sparse_formats_that_slice_rows_are_accepted(fmt, kind):
+    # DOK is a dict too, but one that slices rows: not refused as a mapping.
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = make_data()
+    source = getattr(sparse, f"{fmt}_{kind}")(X)
+    chunks = list(iter_chunks(source, y, chunk_size=10))
+    assert [c.shape[0] for c, _ in chunks] == [10, 10, 3]
+    np.testing.assert_array_equal(np.vstack([c.toarray() for c, _ in chunks]), X)
+
+
+@pytest.mark.parametrize(
+    "path", ["X.npy", b"X.npy", pathlib.Path("X.npy")], ids=["str", "bytes", "Path"]
+)
+def test_file_names_are_refused_with_how_to_read_a_npy_file(path):
+    message = r"A file name is not opened: for a \.npy file, pass np\.load\(path, "
+    with pytest.raises(TypeError, match=r"X must be a row-indexable .*" + message):
+        iter_chunks(path, chunk_size=2)
+    with pytest.raises(TypeError, match=r"y must be a row-indexable .*" + message):
+        fit_chunks(RecordingEstimator(), np.zeros((5, 2)), path, chunk_size=2)
+
+
+def test_one_dimensional_and_empty_sources():
+    # A 1-D source is chunked like y is; one without rows has no chunks
+    # (fit_chunks refuses it, in test_fit_chunks_errors).
+    chunks = list(iter_chunks(np.arange(5), chunk_size=2))
+    assert [c.tolist() for c, _ in chunks] == [[0, 1], [2, 3], [4]]
+    assert list(iter_chunks(np.zeros((0, 3)), np.zeros(0), chunk_size=2)) == []
 
 
 def test_fit_chunks_errors():

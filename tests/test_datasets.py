@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import re
 import shutil
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -366,6 +367,161 @@ def test_read_idx_corrupt_gzip_gives_clear_error(tmp_path, damage):
         read_idx(path)
     # The low-level error stays available as the cause, for debugging.
     assert excinfo.value.__cause__ is not None
+
+
+# The header and payload of a valid 3x4 ubyte IDX file, for hand-made files.
+SMALL_IDX = b"\x00\x00\x08\x02\x00\x00\x00\x03\x00\x00\x00\x04" + bytes(range(12))
+BOMB_SIZE = 200 * 2**20  # bytes after the declared payload
+BOMB_PEAK_LIMIT = 20 * 2**20
+
+
+def _traced_peak(func):
+    """Peak bytes allocated (as tracemalloc counts them) while ``func()`` runs.
+
+    tracemalloc counts allocations, not time, so the result does not depend
+    on the machine's speed or load.
+    """
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        baseline, _ = tracemalloc.get_traced_memory()
+        func()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    return peak - baseline
+
+
+def _write_bomb(path, header_and_payload, compress):
+    """Write ``header_and_payload`` followed by BOMB_SIZE zero bytes.
+
+    Compressed, 200 MB of zeros take about 200 KB; uncompressed, the zeros
+    are a hole in a sparse file, so neither fills the disk.
+    """
+    if compress:
+        zeros = bytes(2**20)
+        with gzip.GzipFile(path, "wb", compresslevel=6, mtime=0) as f:
+            f.write(header_and_payload)
+            for _ in range(BOMB_SIZE // len(zeros)):
+                f.write(zeros)
+    else:
+        with open(path, "wb") as f:
+            f.write(header_and_payload)
+            f.truncate(len(header_and_payload) + BOMB_SIZE)
+
+
+@pytest.mark.parametrize("compress", [True, False], ids=["gzip", "uncompressed"])
+def test_read_idx_refuses_trailing_data_without_reading_it(tmp_path, compress):
+    # The header declares 10 bytes; 200 MB follow them.  The reader must
+    # stop after the declared payload, not inflate (or read) everything and
+    # compare sizes afterwards.
+    path = tmp_path / ("bomb-idx1-ubyte" + (".gz" if compress else ""))
+    _write_bomb(path, b"\x00\x00\x08\x01\x00\x00\x00\x0a" + bytes(10), compress)
+    if compress:
+        assert path.stat().st_size < BOMB_SIZE // 100
+
+    def read():
+        with pytest.raises(
+            IDXFormatError,
+            match=r"bomb-idx1-ubyte(\.gz)?: trailing data: header says 10 = 10 "
+            r"bytes of data but the file holds",
+        ):
+            read_idx(path)
+
+    assert _traced_peak(read) < BOMB_PEAK_LIMIT
+
+
+def test_load_mnist_refuses_gzip_bomb_without_decompressing_it(tmp_path):
+    # load_mnist reads the file's bytes itself (for the checksum), so it
+    # takes another route to the parser than read_idx does.
+    _write_fake_mnist(tmp_path)
+    labels = b"\x00\x00\x08\x01\x00\x00\x00\x05" + bytes(5)
+    _write_bomb(tmp_path / "train-labels-idx1-ubyte.gz", labels, compress=True)
+
+    def load():
+        with pytest.raises(
+            IDXFormatError,
+            match=r"train-labels-idx1-ubyte\.gz: trailing data: header says 5 = 5 "
+            r"bytes",
+        ):
+            load_mnist(tmp_path)
+
+    assert _traced_peak(load) < BOMB_PEAK_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (
+            gzip.compress(SMALL_IDX + b"junk", mtime=0),
+            r"trailing data: header says 3x4 = 12 bytes of data but the file "
+            r"holds more \(a second gzip member or extra bytes after the data\?\)",
+        ),
+        (
+            gzip.compress(SMALL_IDX, mtime=0) + gzip.compress(b"junk", mtime=0),
+            r"trailing data: header says 3x4 = 12 bytes of data but the file "
+            r"holds more",
+        ),
+        (
+            gzip.compress(SMALL_IDX, mtime=0) + b"junk",
+            r"corrupt gzip stream after the 12 bytes of data the header declares "
+            r"\(BadGzipFile: Not a gzipped file",
+        ),
+        (
+            SMALL_IDX + b"junk",
+            r"trailing data: header says 3x4 = 12 bytes of data but the file "
+            r"holds 16",
+        ),
+    ],
+    ids=["in the member", "second member", "not gzip", "uncompressed"],
+)
+def test_read_idx_refuses_trailing_data(tmp_path, content, problem):
+    path = tmp_path / "small-idx2-ubyte"
+    path.write_bytes(content)
+    with pytest.raises(IDXFormatError, match=rf"small-idx2-ubyte: {problem}"):
+        read_idx(path)
+
+
+def test_read_idx_accepts_data_split_over_gzip_members(tmp_path):
+    # A gzip file may hold several members, decompressed back to back, and
+    # zero bytes after the last one (padding); neither is trailing data.
+    path = tmp_path / "small-idx2-ubyte.gz"
+    path.write_bytes(
+        gzip.compress(SMALL_IDX[:14], mtime=0)
+        + gzip.compress(SMALL_IDX[14:], mtime=0)
+        + gzip.compress(b"", mtime=0)
+        + bytes(16)
+    )
+    assert_array_equal(read_idx(path), np.arange(12, dtype=np.uint8).reshape(3, 4))
+
+
+def test_read_idx_refuses_header_larger_than_gzip_file_can_hold(tmp_path):
+    # A damaged header claiming an enormous array must be refused before
+    # anything that size is allocated: deflate expands at most 1032-fold.
+    path = tmp_path / "huge-idx2-double.gz"
+    header = b"\x00\x00\x0e\x02" + b"\xff" * 8
+    path.write_bytes(gzip.compress(header + bytes(80), mtime=0))
+    size = path.stat().st_size
+    with pytest.raises(
+        IDXFormatError,
+        match=rf"huge-idx2-double\.gz: truncated data: header says "
+        rf"4294967295x4294967295 doubles of 8 bytes = {8 * (2**32 - 1) ** 2} "
+        rf"bytes of data but {size} bytes of gzip data decompress to at most "
+        rf"{1032 * size}",
+    ):
+        read_idx(path)
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_round_trip_of_more_data_than_one_read(tmp_path, suffix):
+    # 2.4 MB: read in several pieces, each swapped to native byte order.
+    rng = np.random.default_rng(0)
+    array = rng.integers(-(2**15), 2**15, size=(1200, 1000), dtype=np.int16)
+    write_idx(tmp_path / f"a.idx{suffix}", array)
+    assert_array_equal(read_idx(tmp_path / f"a.idx{suffix}"), array)
 
 
 # --------------------------------------------------------------------------

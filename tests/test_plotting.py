@@ -5,11 +5,11 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_digits, make_regression
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import ConfusionMatrixDisplay
 
-from sknnscratch import ScratchMLPClassifier
+from sknnscratch import ScratchMLPClassifier, ScratchMLPRegressor
 from sknnscratch.datasets import make_spiral
 from sknnscratch.plotting import (
     REPORT_PLOTS,
@@ -73,6 +73,20 @@ def clf_val(digits):
 
 
 @pytest.fixture(scope="module")
+def regression():
+    X, y = make_regression(n_samples=100, n_features=4, noise=1.0, random_state=0)
+    return X, y / y.std()
+
+
+@pytest.fixture(scope="module")
+def reg_val(regression):
+    X, y = regression
+    return ScratchMLPRegressor(
+        hidden_layer_sizes=(16,), max_iter=5, random_state=0, early_stopping=True
+    ).fit(X, y)
+
+
+@pytest.fixture(scope="module")
 def spiral():
     return make_spiral(n_samples=120, n_classes=3, random_state=0)
 
@@ -127,6 +141,68 @@ def test_learning_curves_lbfgs_has_iterations_and_no_accuracy(digits):
     assert [line.get_label() for line in loss_ax.get_lines()] == ["training"]
     assert not acc_ax.get_lines()
     assert "no accuracy recorded" in " ".join(t.get_text() for t in acc_ax.texts)
+
+
+def lines_by_label(ax):
+    return {line.get_label(): line for line in ax.get_lines()}
+
+
+def test_learning_curves_of_a_regressor_show_r2(reg_val, tmp_path):
+    history = reg_val.history_
+    assert all(v is not None for v in history["val_r2"])
+    for source in (reg_val, history):  # the estimator, or its history_ dict
+        fig = plot_learning_curves(source)
+        loss_ax, score_ax = fig.axes
+        assert score_ax.get_title() == "R² per epoch"
+        assert score_ax.get_ylabel() == "R²"
+        lines = lines_by_label(score_ax)
+        np.testing.assert_array_equal(
+            lines["training (running)"].get_xdata(), history["epoch"]
+        )
+        np.testing.assert_allclose(
+            lines["training (running)"].get_ydata(), history["r2"]
+        )
+        np.testing.assert_allclose(lines["validation"].get_ydata(), history["val_r2"])
+        np.testing.assert_allclose(
+            lines_by_label(loss_ax)["validation"].get_ydata(), history["val_loss"]
+        )
+        # The best epoch is the one of highest validation R², in both panels.
+        best = history["epoch"][int(np.argmax(history["val_r2"]))]
+        label = f"best validation R² (epoch {best})"
+        for ax in (loss_ax, score_ax):
+            assert list(lines_by_label(ax)[label].get_xdata()) == [best, best]
+        title = fig.get_suptitle()
+        assert f"best validation R² {max(history['val_r2']):.4g}" in title
+        assert "accuracy" not in texts_of(fig)
+    save(fig, tmp_path / "regressor_curves.png")
+
+
+def test_learning_curves_of_a_regressor_without_score(regression):
+    X, y = regression
+    model = ScratchMLPRegressor(
+        hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, random_state=0
+    ).fit(X, y)
+    _, score_ax = plot_learning_curves(model).axes
+    assert score_ax.get_title() == "R² per iteration"
+    assert not score_ax.get_lines()
+    assert "no R² recorded" in " ".join(t.get_text() for t in score_ax.texts)
+
+
+def test_learning_curves_mark_lowest_validation_loss_when_it_stops_early(digits):
+    # With early_stopping_metric='loss' the weights kept are those of the
+    # lowest validation loss, so that is the epoch the dotted line marks.
+    X, y = digits
+    model = ScratchMLPClassifier(
+        hidden_layer_sizes=(16,),
+        max_iter=5,
+        random_state=0,
+        early_stopping=True,
+        early_stopping_metric="loss",
+    ).fit(X, y)
+    best = model.history_["epoch"][int(np.argmin(model.history_["val_loss"]))]
+    for ax in plot_learning_curves(model).axes:
+        line = lines_by_label(ax)[f"lowest validation loss (epoch {best})"]
+        assert list(line.get_xdata()) == [best, best]
 
 
 def test_learning_curves_draw_into_given_figure(clf):
@@ -335,8 +411,8 @@ def test_animate_bad_input(spiral, tmp_path):
             ScratchMLPClassifier(solver="lbfgs"), X, y, path, n_frames=1
         )
     # The estimator's own error comes through, and no GIF is left behind.
-    with pytest.raises(ValueError, match="at least 2 classes"):
-        animate_decision_boundary(model, X, np.zeros_like(y), path, n_frames=2)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        animate_decision_boundary(model, X, np.linspace(0, 1, len(y)), path, n_frames=2)
     assert not path.exists()
 
 
@@ -367,6 +443,45 @@ def test_save_report_plots_skips_image_plots_for_non_images(
         "first_layer_weights",
         "confident_errors",
     }
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{name}.png" for name in paths
+    )
+
+
+def test_classifier_plots_refuse_a_regressor(reg_val, regression, tmp_path):
+    X, y = regression
+    message = "draws a classifier's predictions, but ScratchMLPRegressor has no"
+    with pytest.raises(TypeError, match=message):
+        plot_confusion_matrix(reg_val, X, y)
+    with pytest.raises(TypeError, match=message):
+        plot_most_confident_errors(reg_val, X, y, image_shape=(2, 2))
+    with pytest.raises(TypeError, match="ScratchMLPRegressor is a regressor"):
+        animate_decision_boundary(
+            ScratchMLPRegressor(), X[:, :2], y, tmp_path / "movie.gif"
+        )
+    assert not (tmp_path / "movie.gif").exists()
+    # The plots of the weights draw regressors as they do classifiers.
+    assert "4 → 16 → 1" in texts_of(plot_network_diagram(reg_val))
+    assert len(plot_weight_distributions(reg_val).axes) == 2
+    plot_first_layer_weights(reg_val, image_shape=(2, 2))
+
+
+def test_save_report_plots_of_a_regressor_skips_classifier_plots(
+    reg_val, regression, tmp_path, monkeypatch
+):
+    # As in test_save_report_plots_skips_image_plots_for_non_images, only
+    # which files are written is checked, so rendering is skipped.
+    monkeypatch.setattr(
+        Figure, "savefig", lambda self, path, **kwargs: path.write_bytes(b"stub")
+    )
+    X, y = regression
+    paths = save_report_plots(reg_val, X, y, tmp_path, image_shape=(2, 2))
+    assert list(paths) == [
+        "learning_curves",
+        "first_layer_weights",
+        "weight_distributions",
+        "network_diagram",
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         f"{name}.png" for name in paths
     )
