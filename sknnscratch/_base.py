@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -86,19 +86,20 @@ def _make_rng(random_state):
     return np.random.default_rng(random_state)
 
 
-def _cast_checked(X, dtype):
+def _cast_checked(X, dtype, name="X", remedy="scale the features"):
     """X in the fitted model's dtype, refusing values that overflow it.
 
-    validate_data has already checked X for NaN and inf; only the cast (from
-    float64 to a float32 model) can create an inf. Two reductions find that
-    without a bool array the size of X, which would double a fit's peak memory.
+    validate_data has already checked X (or y) for NaN and inf; only the cast
+    (from float64 to a float32 model) can create an inf. Two reductions find
+    that without a bool array the size of X, which would double a fit's peak
+    memory.
     """
     data = X.data if sp.issparse(X) else X
     limit = np.finfo(dtype).max
     if data.size and max(data.max(), -data.min()) > limit:
         raise ValueError(
-            f"X has values beyond {limit:.3g}, too large for the model's {dtype} "
-            "weights; scale the features."
+            f"{name} has values beyond {limit:.3g}, too large for the model's "
+            f"{np.dtype(dtype)} weights; {remedy}."
         )
     return X.astype(dtype)
 
@@ -145,12 +146,15 @@ COMMON_PARAMETER_CONSTRAINTS = {
     "nesterovs_momentum": ["boolean"],
     "early_stopping": ["boolean"],
     "early_stopping_metric": [StrOptions({"score", "loss"})],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
     "beta_1": [Interval(Real, 0, 1, closed="left")],
     "beta_2": [Interval(Real, 0, 1, closed="left")],
     "epsilon": [Interval(Real, 0, None, closed="neither")],
     "rho": [Interval(Real, 0, 1, closed="left")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "n_iter_no_change": [
+        Interval(Integral, 1, None, closed="left"),
+        Options(Real, {np.inf}),
+    ],
     "max_fun": [Interval(Integral, 1, None, closed="left")],
 }
 
@@ -290,9 +294,10 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
     def _output_activation(self):
         raise NotImplementedError
 
-    def _as_training_targets(self, Y, dtype):
-        """The target matrix as the engine trains on it: here, in ``dtype``."""
-        return Y.astype(dtype)
+    def _as_training_targets(self, Y, dtype, name="y"):
+        """The target matrix as the engine trains on it: here, in ``dtype``
+        (refusing targets too large for it, as X is)."""
+        return _cast_checked(Y, dtype, name, "scale the target")
 
     def _class_weighted(self, sample_weight, X, Y, strata, incremental):
         """Sample weights times class weights; the regressor has none."""
@@ -310,10 +315,12 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             )
         activations = _per_layer(self.activation, len(sizes), "activation")
         for name in activations:
-            if name not in ACTIVATIONS:
+            # isinstance first: a list entry (activation=[["relu"]]) is not a
+            # valid key, and would fail the lookup as "unhashable".
+            if not isinstance(name, str) or name not in ACTIVATIONS:
                 raise ValueError(
                     f"Unknown activation {name!r} in activation; allowed: "
-                    f"{sorted(ACTIVATIONS)}."
+                    f"{sorted(ACTIVATIONS)}, one name or one per hidden layer."
                 )
         rates = _per_layer(self.dropout, len(sizes), "dropout")
         for rate in rates:
@@ -428,7 +435,9 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
                 raise ValueError("sample_weight_val needs X_val and y_val.")
             return None
         X_val, y_val = self._validated_pair(X_val, y_val, reset=False, dtype=dtype)
-        Y_val = self._as_training_targets(self._encode_validation_targets(y_val), dtype)
+        Y_val = self._as_training_targets(
+            self._encode_validation_targets(y_val), dtype, "y_val"
+        )
         if Y_val.shape[1] != n_outputs:
             raise ValueError(
                 f"y_val has {Y_val.shape[1]} target columns, y has {n_outputs}."
@@ -585,9 +594,13 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             )
             if not incremental:
                 # warm_start fit: a new run on the old weights, judged afresh,
-                # with the epoch log carried on.
+                # with the epoch log carried on. The count of samples seen
+                # (t_) carries on too, as in scikit-learn, so 'invscaling'
+                # continues its decay rather than starting again.
                 state = TrainingState(
-                    loss_curve=state.loss_curve, history=state.history
+                    samples_seen=state.samples_seen,
+                    loss_curve=state.loss_curve,
+                    history=state.history,
                 )
         # L-BFGS ignores early_stopping, as scikit-learn's 'lbfgs' does.
         stops_early = self.early_stopping and self.solver != "lbfgs"
@@ -635,8 +648,8 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         else:
             if self.batch_size > n_train:
                 warnings.warn(
-                    "Got `batch_size` larger than sample size. It is going to be "
-                    "clipped.",
+                    "Got `batch_size` less than 1 or larger than sample size. It "
+                    "is going to be clipped",
                     stacklevel=4,
                 )
             batch_size = min(self.batch_size, n_train)

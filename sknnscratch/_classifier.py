@@ -6,6 +6,8 @@ ScratchMLPRegressor (parameters, validation, the training run) is in
 :mod:`sknnscratch._base`.
 """
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
@@ -25,10 +27,15 @@ __all__ = ["ScratchMLPClassifier"]
 
 #: Output activation for each kind of classification target.
 _OUTPUT_ACTIVATION = {
+    "single": "logistic",
     "binary": "logistic",
     "multiclass": "softmax",
     "multilabel-indicator": "logistic",
 }
+
+#: The kind of a (not multilabel) target by its number of classes; more than
+#: two is 'multiclass'.
+_LABEL_TYPE_BY_COUNT = {1: "single", 2: "binary"}
 
 
 class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
@@ -162,7 +169,8 @@ default='glorot_uniform'
     out_activation_ : str
         'softmax' (multiclass) or 'logistic' (binary, multilabel).
     t_ : int
-        Training samples seen, over all epochs.
+        Training samples seen, over all epochs (and over the earlier fits
+        with ``warm_start`` or ``partial_fit``); 'invscaling' decays with it.
 
     Examples
     --------
@@ -308,7 +316,7 @@ n_labels), default=None
 
     @available_if(BaseScratchMLP._partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for one epoch on (X, y), continuing from the current state.
 
         Parameters
@@ -317,12 +325,13 @@ n_labels), default=None
             A chunk of training data.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Its labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows.
         classes : array-like of shape (n_classes,), default=None
             Every class of the whole problem; required on the first call
             (ignored for a multilabel indicator ``y``), as ``y`` of one chunk
-            need not contain them all.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the rows.
+            need not contain them all. Later calls may repeat it but not
+            change it (a ``ValueError``, as in ``MLPClassifier``).
 
         Returns
         -------
@@ -347,6 +356,8 @@ n_labels), default=None
             the probability of its label.
         """
         output = self._forward(X)
+        if self._label_type == "single":
+            return np.ones_like(output)
         if self._label_type == "binary":
             return np.hstack([1 - output, output])
         return output
@@ -381,6 +392,8 @@ n_labels), default=None
             return self.classes_[output.argmax(axis=1)]
         if self._label_type == "binary":
             return self.classes_[(output[:, 0] > 0.5).astype(int)]
+        if self._label_type == "single":
+            return np.repeat(self.classes_, len(output))
         return (output > 0.5).astype(int)
 
     def __sklearn_tags__(self):
@@ -395,54 +408,103 @@ n_labels), default=None
 
     def _encode_targets(self, y, classes, first_pass, incremental):
         """Check y, set label metadata on a first pass; return (Y, class index)."""
+        y, y_type = self._checked_labels(y, "y")
+        if first_pass:
+            self._set_label_metadata(y, y_type, classes, incremental)
+        else:
+            self._check_same_kind(y_type, "y")
+            if incremental and classes is not None:
+                self._check_same_classes_as_last_call(classes)
+        if self._label_type == "multilabel-indicator":
+            return self._indicator_matrix(y, "y"), None
+        if self.warm_start and not first_pass and not incremental:
+            seen = unique_labels(y)
+            if set(seen.tolist()) != set(self.classes_.tolist()):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes "
+                    "as in the previous call to fit. Previously got "
+                    f"{self.classes_}, `y` has {seen}"
+                )
+        index = self._class_index(y, "y")
+        return self._one_hot(index), index
+
+    def _encode_validation_targets(self, y_val):
+        """Indicator matrix of ``y_val`` in the fitted classes."""
+        y_val, y_type = self._checked_labels(y_val, "y_val")
+        self._check_same_kind(y_type, "y_val")
+        if self._label_type == "multilabel-indicator":
+            return self._indicator_matrix(y_val, "y_val")
+        return self._one_hot(self._class_index(y_val, "y_val"))
+
+    def _checked_labels(self, y, name):
+        """Labels as a 1-d array (or an indicator matrix), and their kind."""
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y")
-        if first_pass:
-            if y_type == "multilabel-indicator":
-                label_type = y_type
-                self.classes_ = np.arange(y.shape[1])
-            else:
-                if incremental and classes is None:
-                    raise ValueError(
-                        "classes must be passed on the first call to partial_fit."
-                    )
-                all_labels = unique_labels(y if classes is None else classes)
-                if len(all_labels) < 2:
-                    raise ValueError(
-                        "The classifier needs samples of at least 2 classes in the "
-                        f"data, but the data contains only one class: "
-                        f"{all_labels[0]!r}."
-                    )
-                label_type = "binary" if len(all_labels) == 2 else "multiclass"
-                self.classes_ = all_labels
-            self._label_type = label_type
-        elif (y_type == "multilabel-indicator") != (
+        return y, type_of_target(y, input_name=name)
+
+    def _set_label_metadata(self, y, y_type, classes, incremental):
+        """``classes_`` and the kind of target, from the first fit's labels."""
+        if y_type == "multilabel-indicator":
+            self._label_type = y_type
+            self.classes_ = np.arange(y.shape[1])
+            return
+        if incremental and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        self.classes_ = unique_labels(y if classes is None else classes)
+        # One class is accepted, as by scikit-learn: every prediction is that
+        # class, with probability 1.
+        self._label_type = _LABEL_TYPE_BY_COUNT.get(len(self.classes_), "multiclass")
+
+    def _check_same_kind(self, y_type, name):
+        if (y_type == "multilabel-indicator") != (
             self._label_type == "multilabel-indicator"
         ):
             raise ValueError(
-                f"y is {y_type} but the model was fitted on {self._label_type} targets."
+                f"{name} is {y_type} but the model was fitted on "
+                f"{self._label_type} targets."
             )
 
+    def _check_same_classes_as_last_call(self, classes):
+        """partial_fit's ``classes`` may be repeated, never changed."""
         if self._label_type == "multilabel-indicator":
-            if y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    f"y has {y.shape[1]} labels, the model {len(self.classes_)}."
-                )
-            return np.asarray(y), None
-        index = self._class_index(y, "y")
-        if self.warm_start and not first_pass and not incremental:
-            if len(np.unique(index)) != len(self.classes_):
-                raise ValueError(
-                    "warm_start can only be used where y has the same classes as "
-                    f"in the previous call to fit: {self.classes_.tolist()}."
-                )
-        if self._label_type == "binary":
-            return (index == 1)[:, None].astype(np.uint8), index
-        return np.eye(len(self.classes_), dtype=np.uint8)[index], index
+            return
+        classes = unique_labels(classes)
+        if not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"`classes={classes!r}` is not the same as on last call to "
+                f"partial_fit, was: {self.classes_!r}"
+            )
 
-    def _as_training_targets(self, Y, dtype):
+    def _indicator_matrix(self, y, name):
+        """A multilabel ``y`` as a 0/1 matrix; other values are refused.
+
+        ``type_of_target`` calls any matrix of two integer values an
+        indicator (-1/+1, 0/2); training on those values as if they were 0/1
+        would learn something else without a word.
+        """
+        y = np.asarray(y)
+        if y.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"{name} has {y.shape[1]} labels, the model {len(self.classes_)}."
+            )
+        values = np.unique(y)
+        if not np.isin(values, (0, 1)).all():
+            raise ValueError(
+                f"A multilabel indicator {name} must hold only 0 and 1 (or "
+                f"booleans); it holds {values.tolist()}."
+            )
+        return y.astype(np.uint8)
+
+    def _one_hot(self, index):
+        """The indicator matrix the network trains on, from class indices."""
+        if self._label_type == "single":
+            return np.ones((len(index), 1), dtype=np.uint8)
+        if self._label_type == "binary":
+            return (index == 1)[:, None].astype(np.uint8)
+        return np.eye(len(self.classes_), dtype=np.uint8)[index]
+
+    def _as_training_targets(self, Y, dtype, name="y"):
         """The indicator matrix as one byte per entry (0 or 1), not a float.
 
         A float copy would be the largest array a fit allocates after the
@@ -450,25 +512,9 @@ n_labels), default=None
         0.6 MiB). Every use in the engine combines it with float arrays,
         which promotes it exactly. ``uint8`` rather than ``bool``: the binary
         log-loss computes ``1 - Y``. ``_encode_targets`` already builds it as
-        ``uint8`` (no copy here); a multilabel ``y`` is converted.
+        ``uint8``, so there is no copy here.
         """
         return Y.astype(np.uint8, copy=False)
-
-    def _encode_validation_targets(self, y_val):
-        """Indicator matrix of ``y_val`` in the fitted classes."""
-        if y_val.ndim == 2 and y_val.shape[1] == 1:
-            y_val = column_or_1d(y_val, warn=True)
-        y_type = type_of_target(y_val, input_name="y_val")
-        if (y_type == "multilabel-indicator") != (
-            self._label_type == "multilabel-indicator"
-        ):
-            raise ValueError(f"y_val is {y_type} but y is {self._label_type}.")
-        if self._label_type == "multilabel-indicator":
-            return np.asarray(y_val)
-        index = self._class_index(y_val, "y_val")
-        if self._label_type == "binary":
-            return (index == 1)[:, None].astype(np.uint8)
-        return np.eye(len(self.classes_), dtype=np.uint8)[index]
 
     def _class_index(self, y, name):
         """Index of each label of ``y`` in ``classes_``; unknown labels raise."""
@@ -476,9 +522,10 @@ n_labels), default=None
         index = np.clip(index, 0, len(self.classes_) - 1)
         unknown = self.classes_[index] != y
         if np.any(unknown):
+            # scikit-learn's wording, so that a match= written for it matches.
             raise ValueError(
-                f"{name} contains labels not in classes_ {self.classes_.tolist()}: "
-                f"{np.unique(y[unknown]).tolist()}."
+                f"`{name}` has classes not in `self.classes_`. `self.classes_` has "
+                f"{self.classes_}. '{name}' has {unique_labels(y)}."
             )
         return index
 
@@ -507,12 +554,44 @@ n_labels), default=None
             self._class_counts = counts
             per_class = counts.sum() / (len(self.classes_) * np.maximum(counts, 1e-12))
         else:
-            unknown = set(self.class_weight) - set(self.classes_.tolist())
-            if unknown:
-                raise ValueError(
-                    f"class_weight has classes not in the data: {sorted(unknown)}."
-                )
-            per_class = np.array(
-                [self.class_weight.get(c, 1.0) for c in self.classes_.tolist()]
+            per_class = self._class_weight_per_class()
+        weights = per_class[class_index].astype(X.dtype) * base
+        if not weights.sum() > 0:
+            raise ValueError(
+                "Every row weighs 0 once class_weight is applied (the classes "
+                "of y all have weight 0): nothing to learn."
             )
-        return per_class[class_index].astype(X.dtype) * base
+        return weights
+
+    def _class_weight_per_class(self):
+        """The ``class_weight`` dict as one weight per class of ``classes_``.
+
+        Each weight must be a finite number of at least 0, and one at least
+        positive: a negative weight would train the model to misclassify its
+        class, and all zeros train nothing.
+        """
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight has classes not in the data: {sorted(unknown)}."
+            )
+        for label, weight in self.class_weight.items():
+            if not (
+                isinstance(weight, Real)
+                and not isinstance(weight, bool)
+                and np.isfinite(weight)
+                and weight >= 0
+            ):
+                raise ValueError(
+                    f"class_weight of class {label!r} must be a finite number of "
+                    f"at least 0, got {weight!r}."
+                )
+        per_class = np.array(
+            [self.class_weight.get(c, 1.0) for c in self.classes_.tolist()],
+            dtype=np.float64,
+        )
+        if not per_class.any():
+            raise ValueError(
+                "class_weight gives every class a weight of 0: nothing to learn."
+            )
+        return per_class

@@ -1,11 +1,13 @@
 """ScratchMLPRegressor: the scikit-learn regressor over the NumPy engine.
 
 What is particular to regression lives here: real-valued (multi-output)
-targets, an identity output layer, :math:`R^2` as the score. Everything shared
+targets, an identity output layer (exp for the Poisson loss), :math:`R^2` as
+the score. Everything shared
 with ScratchMLPClassifier (parameters, validation, the training run) is in
 :mod:`sknnscratch._base`.
 """
 
+import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -24,7 +26,9 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     and options are those of :class:`ScratchMLPClassifier` (optimizers,
     schedules, dropout, per-layer activations, ``history_``, an explicit
     validation set). The output layer is linear (identity), one unit per
-    target column; ``loss='huber'`` adds a robust loss.
+    target column; ``loss='huber'`` adds a robust loss. ``loss='poisson'``
+    (as ``MLPRegressor``'s) models counts and rates through an exponential
+    output.
 
     Parameters
     ----------
@@ -36,13 +40,14 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     solver : {'sgd', 'adagrad', 'rmsprop', 'adam', 'lbfgs'}, default='adam'
         Weight update rule. 'lbfgs' is full-batch L-BFGS-B through scipy (no
         dropout, no ``partial_fit``), as scikit-learn's ``solver='lbfgs'``.
-    loss : {'squared_error', 'huber'}, default='squared_error'
-        Half the squared error summed over the outputs, or the Huber loss
+    loss : {'squared_error', 'huber', 'poisson'}, default='squared_error'
+        Half the squared error summed over the outputs; the Huber loss
         (quadratic for residuals up to 1, linear beyond, so outliers pull on
         the weights with a bounded force; scale the target so that a typical
         residual is of order 1, e.g. with
-        :class:`~sklearn.compose.TransformedTargetRegressor`). See
-        :mod:`sknnscratch.nn.losses`.
+        :class:`~sklearn.compose.TransformedTargetRegressor`); or half the
+        Poisson deviance, with an exponential output (the log link), for
+        non-negative targets such as counts. See :mod:`sknnscratch.nn.losses`.
     alpha : float, default=1e-4
         L2 penalty on the weights (not the biases), scaled as in
         ``MLPRegressor``: :math:`\\alpha \\lVert W \\rVert^2 / (2 n)` per batch of
@@ -138,9 +143,10 @@ default='glorot_uniform'
     n_outputs_ : int
         Output units: the number of target columns.
     out_activation_ : str
-        'identity'.
+        'identity', or 'exp' with ``loss='poisson'``.
     t_ : int
-        Training samples seen, over all epochs.
+        Training samples seen, over all epochs (and over the earlier fits
+        with ``warm_start`` or ``partial_fit``); 'invscaling' decays with it.
 
     Examples
     --------
@@ -332,11 +338,18 @@ n_targets), default=None
     # --- targets --------------------------------------------------------------
 
     def _output_activation(self):
-        return "identity"
+        return LOSSES[self.loss].regression_output
 
-    def _target_matrix(self, y):
+    def _target_matrix(self, y, name="y"):
         """``y`` (numeric and finite: checked by ``validate_data``) as a
         matrix of one column per target."""
+        if self.loss == "poisson" and np.any(y < 0):
+            # The Poisson deviance is undefined for negative targets: the fit
+            # would train on NaN.
+            raise ValueError(
+                f"Some value(s) of {name} are negative which is not allowed for "
+                "Poisson regression (loss='poisson')."
+            )
         return y[:, None] if y.ndim == 1 else y
 
     def _encode_targets(self, y, classes, first_pass, incremental):
@@ -350,4 +363,4 @@ n_targets), default=None
         return Y, None
 
     def _encode_validation_targets(self, y_val):
-        return self._target_matrix(y_val)
+        return self._target_matrix(y_val, "y_val")

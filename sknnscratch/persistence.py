@@ -864,29 +864,44 @@ def _check_network(estimator, n_features):
 
 
 def _validate_mlp(estimator):
+    from ._classifier import _LABEL_TYPE_BY_COUNT, _OUTPUT_ACTIVATION
+
     classes, n_features = _check_classes(estimator)
     units = _check_network(estimator, n_features)
     label_type = getattr(estimator, "_label_type", None)
     _require(
-        isinstance(label_type, str) and label_type in _OUTPUT_ACTIVATIONS,
-        "_label_type must be 'binary', 'multiclass' or 'multilabel-indicator'",
+        isinstance(label_type, str) and label_type in _OUTPUT_ACTIVATION,
+        f"_label_type must be one of {sorted(_OUTPUT_ACTIVATION)}",
     )
-    expected_outputs = 1 if label_type == "binary" else len(classes)
+    if label_type == "multilabel-indicator":
+        expected_outputs = len(classes)
+    else:
+        _require(
+            _LABEL_TYPE_BY_COUNT.get(len(classes), "multiclass") == label_type,
+            "_label_type does not match the number of classes_",
+        )
+        expected_outputs = 1 if label_type in ("single", "binary") else len(classes)
+    _require(units == expected_outputs, "the output layer does not match classes_")
     _require(
-        units == expected_outputs and (label_type != "binary" or len(classes) == 2),
-        "the output layer does not match classes_",
-    )
-    _require(
-        getattr(estimator, "out_activation_", None) == _OUTPUT_ACTIVATIONS[label_type],
+        getattr(estimator, "out_activation_", None) == _OUTPUT_ACTIVATION[label_type],
         "out_activation_ does not match the kind of target",
     )
 
 
 def _validate_mlp_regressor(estimator):
+    from .nn.losses import LOSSES
+
     _check_network(estimator, _check_n_features(estimator))
+    loss = LOSSES.get(estimator.loss) if isinstance(estimator.loss, str) else None
     _require(
-        getattr(estimator, "out_activation_", None) == "identity",
-        "out_activation_ of a regressor must be 'identity'",
+        loss is not None and loss.regression_output is not None,
+        "loss must name a regression loss",
+    )
+    expected = loss.regression_output
+    _require(
+        getattr(estimator, "out_activation_", None) == expected,
+        f"out_activation_ of a regressor with loss={estimator.loss!r} must be "
+        f"{expected!r}",
     )
 
 
@@ -900,12 +915,6 @@ def _validate_darkness(estimator):
         "class_darkness_ must be a float array matching classes_",
     )
 
-
-_OUTPUT_ACTIVATIONS = {
-    "binary": "logistic",
-    "multiclass": "softmax",
-    "multilabel-indicator": "logistic",
-}
 
 _VALIDATORS = {
     "ScratchMLPClassifier": _validate_mlp,

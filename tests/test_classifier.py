@@ -425,6 +425,8 @@ def test_unknown_option_names_the_allowed_ones(iris, fitted, param, value, allow
     "params, match",
     [
         ({"activation": ["relu", "nope"]}, "Unknown activation 'nope'.*allowed"),
+        ({"activation": [["relu"], "relu"]}, r"Unknown activation \['relu'\]"),
+        ({"activation": [["relu"]]}, "activation has 1 entries but there are 2"),
         ({"activation": ["relu"] * 3}, "activation has 3 entries but there are 2"),
         ({"dropout": [0.1]}, "dropout has 1 entries"),
         ({"dropout": [0.1, 1.5]}, r"dropout rates must be in \[0, 1\)"),
@@ -466,12 +468,21 @@ def test_wrong_number_of_features(iris, fitted):
     assert_unchanged(fitted, model, X)
 
 
-def test_single_class_is_rejected_and_the_model_kept(iris, fitted):
-    X, y = iris
-    model = pickle.loads(pickle.dumps(fitted))
-    with pytest.raises(ValueError, match="at least 2 classes"):
-        model.fit(X[:10], np.zeros(10))
-    assert_unchanged(fitted, model, X)
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_a_single_class_is_learned_and_always_predicted(iris, solver):
+    # scikit-learn's MLPClassifier accepts one class; so do we. Its
+    # predict_proba gives two columns for one class; ours the one column.
+    X, _ = iris
+    y = np.full(len(X), "only")
+    clf = ScratchMLPClassifier(solver=solver, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert clf.classes_.tolist() == ["only"]
+    assert clf.predict(X[:7]).tolist() == ["only"] * 7
+    assert_array_equal(clf.predict_proba(X[:7]), np.ones((7, 1)))
+    assert_array_equal(clf.predict_log_proba(X[:7]), np.zeros((7, 1)))
+    assert clf.score(X, y) == 1.0
 
 
 def test_predict_before_fit():
@@ -488,7 +499,7 @@ def test_bad_sample_weight_and_labels(iris, fitted):
         model.fit(X, y, sample_weight=-np.ones(len(y)))
     with pytest.raises(ValueError, match="non-zero|sums to zero"):
         model.fit(X, y, sample_weight=np.zeros(len(y)))
-    with pytest.raises(ValueError, match="not in classes_"):
+    with pytest.raises(ValueError, match="has classes not in `self.classes_`"):
         model.partial_fit(X, np.full(len(y), 7))
     with pytest.raises(ValueError, match="classes must be passed"):
         ScratchMLPClassifier().partial_fit(X, y)
@@ -642,3 +653,160 @@ def test_training_targets_take_one_byte_per_entry(target, validation, monkeypatc
     assert validation_Y.dtype == np.uint8
     assert set(np.unique(validation_Y)) <= {0, 1}
     assert np.isfinite(clf.loss_curve_).all()
+
+
+# --- never silently wrong -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "encode, found",
+    [
+        (lambda Y: 2 * Y, r"\[0, 2\]"),
+        (lambda Y: 2 * Y - 1, r"\[-1, 1\]"),
+    ],
+    ids=["zero-two", "minus-plus-one"],
+)
+def test_multilabel_indicators_must_hold_zeros_and_ones(encode, found):
+    X, Y = make_multilabel_classification(n_samples=40, n_classes=3, random_state=0)
+    message = "multilabel indicator y must hold only 0 and 1.*" + found
+    with pytest.raises(ValueError, match=message):
+        ScratchMLPClassifier(max_iter=2).fit(X, encode(Y))
+    clf = ScratchMLPClassifier(max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, Y.astype(bool))  # booleans are 0/1
+    with pytest.raises(ValueError, match=message):
+        clf.partial_fit(X, encode(Y))
+    with pytest.raises(ValueError, match="indicator y_val must hold only 0 and 1"):
+        clone(clf).fit(X, Y, X_val=X, y_val=encode(Y))
+
+
+@pytest.mark.parametrize(
+    "class_weight, match",
+    [
+        ({0: -0.5, 1: 1.0}, "class_weight of class 0 must be a finite number of at"),
+        ({0: None}, "class_weight of class 0 .* got None"),
+        ({1: np.nan}, "class_weight of class 1 .* got nan"),
+        ({2: np.inf}, "class_weight of class 2 .* got inf"),
+        ({0: "2"}, "class_weight of class 0 .* got '2'"),
+        ({0: 0, 1: 0, 2: 0.0}, "every class a weight of 0"),
+    ],
+    ids=["negative", "none", "nan", "inf", "string", "all-zero"],
+)
+def test_bad_class_weights_are_refused_naming_the_class(
+    iris, fitted, class_weight, match
+):
+    X, y = iris
+    with pytest.raises(ValueError, match=match):
+        ScratchMLPClassifier(class_weight=class_weight, max_iter=2).fit(X, y)
+    model = pickle.loads(pickle.dumps(fitted)).set_params(class_weight=class_weight)
+    with pytest.raises(ValueError, match=match):
+        model.partial_fit(X, y)
+    assert_unchanged(fitted, model, X)
+
+
+def test_class_weights_that_zero_every_row_are_refused(iris):
+    X, y = iris
+    clf = ScratchMLPClassifier(class_weight={1: 0}, max_iter=2, random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="Every row weighs 0"):
+        clf.partial_fit(X[y == 1], y[y == 1])
+
+
+def test_lbfgs_warns_when_scipy_stops_abnormally():
+    # Badly scaled data: scipy's line search fails at once (status 2,
+    # ABNORMAL) and the weights are the initial ones. scikit-learn warns.
+    X, y = load_digits(return_X_y=True)
+    clf = ScratchMLPClassifier(solver="lbfgs", hidden_layer_sizes=(10,), random_state=0)
+    with pytest.warns(
+        ConvergenceWarning, match=r"lbfgs failed to converge.*status=2.*\nABNORMAL"
+    ):
+        clf.fit(X[:200] * 1000, y[:200])
+    assert clf.n_iter_ == 0
+
+
+def test_lbfgs_stopped_by_the_user_does_not_warn_of_convergence(iris):
+    X, y = iris
+    clf = ScratchMLPClassifier(solver="lbfgs", hidden_layer_sizes=(8,), max_iter=50)
+    clf._on_epoch_end = lambda record: record["epoch"] == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf.fit(X, y)
+    assert clf.n_iter_ == 3
+
+
+def _diverging_data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(60, 4)), rng.integers(0, 3, 60)
+
+
+def test_divergence_with_weights_that_overflow_raises_as_scikit_learn(iris):
+    # One batch per epoch: epoch 1 completes with weights near 1e200 (finite),
+    # epoch 2 overflows. The weights of epoch 1 overflow on the training rows
+    # too, so there is nothing usable to keep.
+    X, y = _diverging_data()
+    clf = ScratchMLPClassifier(
+        hidden_layer_sizes=(8,), max_iter=3, random_state=0, learning_rate_init=1e200
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"^Solver produced non-finite parameter weights\. The input data may "
+        r"contain large values and need to be preprocessed\..*epoch 1, the last "
+        r"completed, give non-finite outputs",
+    ):
+        clf.fit(X, y)
+    assert not hasattr(clf, "coefs_")
+
+
+def test_divergence_before_any_epoch_completed_raises(iris):
+    # As scikit-learn's test_nonfinite_params: the first forward pass overflows.
+    X, y = iris
+    clf = ScratchMLPClassifier(hidden_layer_sizes=(8,), random_state=0)
+    with pytest.raises(
+        ValueError, match="non-finite parameter weights.*No epoch completed"
+    ):
+        clf.fit(X * 1e300, y)
+    assert not hasattr(clf, "coefs_")
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_divergence_without_usable_weights_keeps_the_fitted_model(method, fitted, iris):
+    X, y = iris
+    model = pickle.loads(pickle.dumps(fitted)).set_params(warm_start=True)
+    with pytest.raises(
+        ValueError, match="non-finite parameter weights.*No epoch completed"
+    ):
+        getattr(model, method)(X * 1e300, y)
+    assert_unchanged(fitted, model, X)
+
+
+def test_partial_fit_refuses_changed_classes():
+    X, y = [[3, 2], [1, 6]], [0, 1]
+    clf = ScratchMLPClassifier(random_state=0).partial_fit(X, y, classes=[0, 1])
+    clf.partial_fit(X, y, classes=np.array([1, 0]))  # the same classes again
+    with pytest.raises(
+        ValueError,
+        match=r"`classes=array\(\[0, 1, 2\]\)` is not the same as on last call to "
+        r"partial_fit, was: array\(\[0, 1\]\)",
+    ):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+
+
+def test_partial_fit_takes_sample_weight_before_classes_as_scikit_learn():
+    X, y = [[3, 2], [1, 6]], [0, 1]
+    clf = ScratchMLPClassifier(random_state=0)
+    clf.partial_fit(X, y, None, [0, 1])  # positionally: sample_weight, classes
+    assert clf.classes_.tolist() == [0, 1]
+
+
+def test_a_pickle_of_version_0_1_with_optimizer_loads_as_solver(iris, fitted):
+    # sknnscratch 0.1 named the solver parameter 'optimizer'.
+    X, _ = iris
+    state = fitted.__getstate__()
+    state["optimizer"] = state.pop("solver")
+    state["_sknnscratch_version"] = "0.1.0"
+    old = ScratchMLPClassifier.__new__(ScratchMLPClassifier)
+    with pytest.warns(UserWarning, match="saved by sknnscratch 0.1.0"):
+        old.__setstate__(state)
+    assert old.solver == fitted.solver and not hasattr(old, "optimizer")
+    assert_array_equal(old.predict_proba(X), fitted.predict_proba(X))

@@ -1,6 +1,15 @@
 """scikit-learn's estimator checks over representative configurations."""
 
+import numpy as np
+import pytest
 from sklearn.base import clone
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.utils._param_validation import (
+    Interval,
+    Options,
+    generate_valid_param,
+    make_constraint,
+)
 from sklearn.utils.estimator_checks import (
     check_sample_weight_equivalence_on_dense_data,
     check_sample_weight_equivalence_on_sparse_data,
@@ -71,3 +80,43 @@ def test_sample_weight_equivalence_without_dropout():
     estimator = clone(CONFIGURATIONS[1]).set_params(dropout=0.0)
     check_sample_weight_equivalence_on_dense_data("ScratchMLPClassifier", estimator)
     check_sample_weight_equivalence_on_sparse_data("ScratchMLPClassifier", estimator)
+
+
+# --- drop-in parity with MLPClassifier and MLPRegressor -------------------------------
+
+PAIRS = [(ScratchMLPClassifier, MLPClassifier), (ScratchMLPRegressor, MLPRegressor)]
+
+
+@pytest.mark.parametrize(("ours", "theirs"), PAIRS, ids=["classifier", "regressor"])
+def test_every_scikit_learn_parameter_exists_with_its_default(ours, theirs):
+    our_defaults = ours().get_params()
+    for name, default in theirs().get_params().items():
+        assert name in our_defaults, name
+        assert our_defaults[name] == default, name
+
+
+def _values_scikit_learn_accepts(constraint):
+    """Every option of a set, the closed ends and a middle value of an interval."""
+    constraint = make_constraint(constraint)
+    if isinstance(constraint, Options):  # StrOptions too
+        return sorted(constraint.options, key=str)
+    values = [generate_valid_param(constraint)]
+    if isinstance(constraint, Interval):
+        if constraint.closed in ("left", "both") and constraint.left is not None:
+            values.append(constraint.left)
+        if constraint.closed in ("right", "both") and constraint.right is not None:
+            values.append(constraint.right)
+    return values
+
+
+@pytest.mark.parametrize(("ours", "theirs"), PAIRS, ids=["classifier", "regressor"])
+def test_every_value_scikit_learn_accepts_is_accepted(ours, theirs):
+    # n_iter_no_change=np.inf and validation_fraction=0 among them.
+    checked = []
+    for name, constraints in theirs._parameter_constraints.items():
+        for constraint in constraints:
+            for value in _values_scikit_learn_accepts(constraint):
+                ours(**{name: value})._validate_params()
+                checked.append((name, value))
+    assert ("n_iter_no_change", np.inf) in checked
+    assert ("validation_fraction", 0) in checked

@@ -94,6 +94,12 @@ def _cases():
     def two_real_targets(X, y):
         return X, np.column_stack([X[:, 0] * 2.0 + y, X[:, 1] - y])
 
+    def counts(X, y):
+        return X, y + (X[:, 0] > 0)
+
+    def one_class(X, y):
+        return X, np.full(len(y), "only")
+
     return [
         ("binary-int", _mlp, binary_ints),
         ("binary-bool", _mlp, binary_bools),
@@ -119,6 +125,8 @@ def _cases():
             two_real_targets,
         ),
         ("regressor-lbfgs", lambda: _regressor(solver="lbfgs"), real_targets),
+        ("regressor-poisson", lambda: _regressor(loss="poisson"), counts),
+        ("single-class", _mlp, one_class),
         ("darkness", AverageDarknessClassifier, multiclass_strings),
         ("darkness-object-labels", AverageDarknessClassifier, object_labels),
     ]
@@ -387,6 +395,21 @@ def load_error(path):
     return message
 
 
+def test_a_file_of_version_0_1_with_optimizer_loads_as_solver(saved, data):
+    # sknnscratch 0.1 named the solver parameter 'optimizer'.
+    path, _, estimator = saved
+
+    def as_version_0_1(document):
+        document["params"]["optimizer"] = document["params"].pop("solver")
+        document["sknnscratch_version"] = "0.1.0"
+
+    rewrite(path, as_version_0_1)
+    with pytest.warns(UserWarning, match="saved by sknnscratch 0.1.0"):
+        loaded = load(path)
+    assert loaded.solver == estimator.solver == "sgd"
+    assert_same_outputs(loaded, estimator, data[0])
+
+
 def test_the_spec_checksum_matches_the_file(saved):
     path, data, _ = saved
     members = read_members(data)
@@ -608,7 +631,17 @@ def test_crafted_content_with_a_valid_checksum_is_refused(saved, edit, expected)
     [
         (
             lambda d: d["attributes"].update(out_activation_="softmax"),
-            "out_activation_ of a regressor must be 'identity'",
+            "out_activation_ of a regressor with loss='squared_error' must be "
+            "'identity'",
+        ),
+        (
+            lambda d: d["attributes"].update(out_activation_="exp"),
+            "out_activation_ of a regressor with loss='squared_error' must be "
+            "'identity'",
+        ),
+        (
+            lambda d: d["params"].update(loss="log_loss"),
+            "loss must name a regression loss",
         ),
         (
             lambda d: d["attributes"].update(n_outputs_=3),
@@ -616,7 +649,13 @@ def test_crafted_content_with_a_valid_checksum_is_refused(saved, edit, expected)
         ),
         (lambda d: d["attributes"].update(n_features_in_=2), "do not chain"),
     ],
-    ids=["softmax-output", "output-count", "shape-mismatch"],
+    ids=[
+        "softmax-output",
+        "exp-output",
+        "classifier-loss",
+        "output-count",
+        "shape-mismatch",
+    ],
 )
 def test_crafted_regressor_content_is_refused(data, tmp_path, edit, expected):
     X, y = data

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import xlogy
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
@@ -189,3 +190,62 @@ def test_bad_targets_get_clear_errors_and_keep_the_model(data):
         with pytest.raises(ValueError, match=message):
             model.fit(X_train, y_bad)
         assert_allclose(model.predict(X_test), expected)
+
+
+def test_targets_too_large_for_float32_are_refused(data):
+    # Cast to float32 weights, 1e39 would become inf: the fit would blame
+    # the learning rate. X gets the same check.
+    X_train, _, y_train, _ = data
+    X32 = X_train.astype(np.float32)
+    y_huge = np.where(np.arange(len(y_train)) == 3, 1e39, y_train)
+    model = ScratchMLPRegressor(max_iter=2, random_state=0)
+    with pytest.raises(ValueError, match=r"y has values beyond 3\.4e\+38.*float32"):
+        model.fit(X32, y_huge)
+    assert not hasattr(model, "coefs_")
+    with pytest.raises(ValueError, match=r"y_val has values beyond 3\.4e\+38"):
+        model.fit(X32, y_train, X_val=X32, y_val=y_huge)
+    quiet_fit(model, X_train, y_huge)  # float64 holds it
+
+
+@pytest.fixture(scope="module")
+def counts():
+    """Poisson counts whose log-mean is linear in X."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(400, 2))
+    return X, rng.poisson(np.exp(1 + X[:, 0] - 0.5 * X[:, 1]))
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_poisson_loss_fits_a_log_linear_mean(counts, solver):
+    X, y = counts
+    model = quiet_fit(
+        ScratchMLPRegressor(
+            loss="poisson",
+            hidden_layer_sizes=(8,),
+            solver=solver,
+            learning_rate_init=0.01,
+            max_iter=300,
+            random_state=0,
+        ),
+        X,
+        y,
+    )
+    assert model.out_activation_ == "exp"
+    prediction = model.predict(X)
+    assert (prediction > 0).all()
+    # Far closer to the true mean than the constant mean of y (error 1.87).
+    mean = np.exp(1 + X[:, 0] - 0.5 * X[:, 1])
+    assert np.abs(prediction - mean).mean() < 0.5
+    # loss_ is the mean half Poisson deviance (plus the small L2 term);
+    # 'adam' reports its last epoch's running mean, hence the tolerance.
+    deviance = np.mean(xlogy(y, y / prediction) - y + prediction)
+    assert deviance == pytest.approx(model.loss_, rel=1e-2)
+
+
+def test_poisson_loss_refuses_negative_targets(counts):
+    X, y = counts
+    model = ScratchMLPRegressor(loss="poisson", max_iter=2)
+    with pytest.raises(ValueError, match="negative which is not allowed for Poisson"):
+        model.fit(X, y - 1.0)
+    with pytest.raises(ValueError, match="y_val are negative"):
+        model.fit(X, y, X_val=X, y_val=-y)

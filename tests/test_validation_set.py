@@ -188,7 +188,10 @@ def test_bad_validation_sets_raise_and_keep_the_model(digits, regression):
         (dict(X_val=X_val), "X_val and y_val must be given together: got only X_val"),
         (dict(y_val=y_val), "got only y_val"),
         (dict(sample_weight_val=np.ones(3)), "sample_weight_val needs X_val"),
-        (dict(X_val=X_val, y_val=np.full(len(X_val), "z")), "y_val contains labels"),
+        (
+            dict(X_val=X_val, y_val=np.full(len(X_val), "z")),
+            "`y_val` has classes not in",
+        ),
         (dict(X_val=X_val[:, :10], y_val=y_val), "features"),
         (dict(X_val=X_val, y_val=y_val[:-1]), "inconsistent numbers of samples"),
         (

@@ -27,10 +27,13 @@ elu          :math:`z` if :math:`z > 0` else          :math:`1` if :math:`a > 0`
              :math:`e^{z} - 1`                        else :math:`a + 1`
 softmax      :math:`e^{z_k} / \sum_j e^{z_j}`         Jacobian-vector product:
                                                       :math:`a \odot (g - (g \cdot a))`
+exp          :math:`e^{z}`                            :math:`a`
 ===========  =======================================  ================================
 
 ``ACTIVATIONS`` holds the hidden-layer choices offered to users;
-``OUTPUT_ACTIVATIONS`` adds the ones the estimator picks for the output layer.
+``OUTPUT_ACTIVATIONS`` adds the ones the estimator picks for the output layer:
+softmax (multiclass) and exp (the log link of the Poisson regressor, whose
+output is a positive mean).
 """
 
 from typing import NamedTuple
@@ -100,6 +103,11 @@ def softmax(z):
     return z
 
 
+def exp(z):
+    r""":math:`f(z) = e^{z}` (output only: the inverse of the log link)."""
+    return np.exp(z, out=z)
+
+
 # --- backward passes (overwrite grad = dL/da with dL/dz) ---------------------
 
 
@@ -162,5 +170,16 @@ ACTIVATIONS = {
     "elu": Activation(elu, elu_backward),
 }
 
-#: Every activation the engine can run, including the output-only softmax.
-OUTPUT_ACTIVATIONS = {**ACTIVATIONS, "softmax": Activation(softmax, softmax_backward)}
+
+def exp_backward(a, grad):
+    """:math:`f'(z) = e^{z} = a`."""
+    grad *= a
+    return grad
+
+
+#: Every activation the engine can run, including the output-only softmax and exp.
+OUTPUT_ACTIVATIONS = {
+    **ACTIVATIONS,
+    "softmax": Activation(softmax, softmax_backward),
+    "exp": Activation(exp, exp_backward),
+}

@@ -43,8 +43,27 @@ Each loss is a pair of small, stateless functions:
     :class:`~sklearn.compose.TransformedTargetRegressor`) so that a typical
     residual is of order 1.
 
+``poisson`` (counts and rates, exp output: the log link)
+    Half the Poisson deviance, per output with the mean :math:`a = e^z > 0`:
+
+    .. math::
+
+        \ell = y \log \frac{y}{a} - y + a
+        \qquad
+        \delta = a - y
+
+    (:math:`y \log y = 0` at :math:`y = 0`). It is zero when :math:`a = y`,
+    and the exponential output is the loss's canonical link, so, as for
+    cross-entropy, the chain rule collapses to :math:`\delta = a - y`. The
+    targets must be non-negative; it is scikit-learn's
+    ``MLPRegressor(loss='poisson')``.
+
 Each loss also names the ``tasks`` it serves ('classification',
-'regression'); the estimators build their ``loss`` options from that.
+'regression'); the estimators build their ``loss`` options from that. A
+regression loss names its ``regression_output`` too: the output activation it
+is paired with, the inverse of its link function (identity, or exp for the
+Poisson loss's log link). A classifier's output activation follows from its
+targets instead (softmax or logistic).
 """
 
 from typing import NamedTuple
@@ -67,6 +86,7 @@ class Loss(NamedTuple):
     per_sample: callable
     delta: callable
     tasks: frozenset
+    regression_output: str | None = None
 
 
 def _clipped(y_out):
@@ -123,6 +143,16 @@ def huber_delta(y_true, y_out, out_activation, out):
     return OUTPUT_ACTIVATIONS[out_activation].backward(y_out, out)
 
 
+def poisson_per_sample(y_true, y_out, out_activation):
+    r"""Half Poisson deviance :math:`\sum_k y_k \log(y_k / a_k) - y_k + a_k`."""
+    return (xlogy(y_true, y_true / y_out) - y_true + y_out).sum(axis=1)
+
+
+def poisson_delta(y_true, y_out, out_activation, out):
+    r""":math:`\delta = a - y` (canonical link: exp output)."""
+    return np.subtract(y_out, y_true, out=out)
+
+
 _CLASSIFICATION = frozenset({"classification"})
 _REGRESSION = frozenset({"regression"})
 
@@ -133,6 +163,8 @@ LOSSES = {
         squared_error_per_sample,
         squared_error_delta,
         _CLASSIFICATION | _REGRESSION,
+        regression_output="identity",
     ),
-    "huber": Loss(huber_per_sample, huber_delta, _REGRESSION),
+    "huber": Loss(huber_per_sample, huber_delta, _REGRESSION, "identity"),
+    "poisson": Loss(poisson_per_sample, poisson_delta, _REGRESSION, "exp"),
 }

@@ -42,7 +42,7 @@ class Network:
     hidden_activations : sequence of str
         One activation name per hidden layer.
     output_activation : str
-        ``'softmax'``, ``'logistic'`` or ``'identity'``.
+        ``'softmax'``, ``'logistic'``, ``'identity'`` or ``'exp'``.
     loss : str
         Key of :data:`~sknnscratch.nn.losses.LOSSES`.
     dropout_rates : sequence of float

@@ -14,11 +14,16 @@ One epoch of :func:`fit_stochastic`, in order:
    the validation score or loss) and let the schedule decide at a plateau:
    stop, or lower the learning rate.
 
-Two things can end an epoch early, and both leave a usable model:
+Two things can end an epoch early:
 
-- the loss (or a weight) becomes inf or NaN: the weights and optimizer state
-  from the start of the epoch, the last known finite ones, are restored and a
-  warning names the epoch and suggests a lower ``learning_rate_init``;
+- the loss (or a weight) becomes inf or NaN: training has diverged. The
+  weights and optimizer state of the last completed epoch (those at the start
+  of this one) are restored and checked once by a forward pass over the
+  training rows. If they give finite outputs, a warning names the epoch and
+  suggests a lower ``learning_rate_init``; if no epoch of this run completed,
+  or the kept weights overflow anyway, there is nothing usable and
+  :class:`DivergenceError` is raised, as scikit-learn's MLP raises its
+  ``ValueError`` for non-finite weights;
 - Ctrl-C: the current batch finishes, training stops there and warns.
 """
 
@@ -38,6 +43,7 @@ from .metrics import METRICS
 
 __all__ = [
     "Dataset",
+    "DivergenceError",
     "StochasticConfig",
     "TrainingState",
     "fit_lbfgs",
@@ -45,6 +51,20 @@ __all__ = [
     "history_keys",
     "new_history",
 ]
+
+
+class DivergenceError(ValueError):
+    """Training diverged and left no usable weights.
+
+    A ``ValueError`` whose message starts as scikit-learn's MLP's does for
+    non-finite weights, so code written for it catches and matches ours.
+    """
+
+    def __init__(self, detail):
+        super().__init__(
+            "Solver produced non-finite parameter weights. The input data may "
+            f"contain large values and need to be preprocessed. ({detail})"
+        )
 
 
 def history_keys(metric="accuracy"):
@@ -208,6 +228,9 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
     snapshot = np.empty_like(params)
     optimizer_snapshot = None
     n_epochs = 1 if config.single_epoch else config.max_iter
+    # Epochs this run completes; a divergence before the first leaves nothing
+    # of this run to keep.
+    first_epoch = len(state.history["epoch"]) + 1
     metric = METRICS[config.metric]
     val_key = f"val_{config.metric}"
 
@@ -234,8 +257,16 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
                     )
                     if not np.isfinite(loss):
                         _restore(network, optimizer, snapshot, optimizer_snapshot)
-                        _warn_diverged(epoch, loss, schedule)
-                        return _finish(network, state, config)
+                        return _diverged(
+                            network,
+                            train,
+                            state,
+                            config,
+                            epoch,
+                            first_epoch,
+                            loss,
+                            schedule,
+                        )
                     optimizer.update(params, grads, schedule.learning_rate)
                     loss_sum += loss * (stop - start)
                     # Weighted by sample weight, like the validation score.
@@ -268,8 +299,16 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
                 if isinstance(value, np.ndarray)
             ):
                 _restore(network, optimizer, snapshot, optimizer_snapshot)
-                _warn_diverged(epoch, np.inf, schedule)
-                return _finish(network, state, config)
+                return _diverged(
+                    network,
+                    train,
+                    state,
+                    config,
+                    epoch,
+                    first_epoch,
+                    np.inf,
+                    schedule,
+                )
 
             state.n_iter += 1
             state.samples_seen += n_samples
@@ -390,16 +429,35 @@ def _restore(network, optimizer, params, optimizer_state):
     optimizer.load_state_dict(optimizer_state)
 
 
-def _warn_diverged(epoch, loss, schedule):
-    restored = "the initial weights" if epoch == 1 else f"those after epoch {epoch - 1}"
-    warnings.warn(
-        f"Training diverged in epoch {epoch}: the loss became {loss}. Training "
-        f"stopped and the last finite weights ({restored}) were restored. "
+def _diverged(network, train, state, config, epoch, first_epoch, loss, schedule):
+    """End a run whose loss or weights became non-finite in ``epoch``.
+
+    The weights of the last completed epoch are back in place (the caller
+    restored them). They are kept, with a warning, only when this run
+    completed an epoch and one forward pass over the training rows gives
+    finite outputs with them: weights of 1e200 are finite, yet useless.
+    Otherwise :class:`DivergenceError`.
+    """
+    advice = (
         f"Try a lower learning_rate_init (it is {schedule.learning_rate_init:g}), "
-        "or scale the input features (e.g. StandardScaler).",
+        "or scale the input features (e.g. StandardScaler)."
+    )
+    what = f"Training diverged in epoch {epoch}: the loss became {loss}."
+    if epoch == first_epoch:
+        raise DivergenceError(f"{what} No epoch completed. {advice}")
+    _finish(network, state, config)
+    if not np.isfinite(network.predict(train.X)).all():
+        raise DivergenceError(
+            f"{what} The weights of epoch {epoch - 1}, the last completed, give "
+            f"non-finite outputs on the training data. {advice}"
+        )
+    warnings.warn(
+        f"{what} Training stopped and kept the weights of epoch {epoch - 1}, the "
+        f"last completed. {advice}",
         ConvergenceWarning,
         stacklevel=4,
     )
+    return state
 
 
 def _print_epoch(record, metric):
@@ -431,9 +489,19 @@ def fit_lbfgs(
     ``state.history`` gets one entry per L-BFGS iteration, with the validation
     loss and score when a ``validation`` Dataset is given (the training score
     would cost a pass over the data per iteration, so it is None).
+
+    Like scikit-learn, a stop for any reason but convergence (the iteration
+    or evaluation limit, a failed line search, ...) gives a
+    ``ConvergenceWarning`` with scipy's message; a stop the user asked for
+    (Ctrl-C, an epoch hook returning True) does not. If the objective became
+    non-finite, the last iterate is kept when its outputs are finite, as the
+    stochastic loop keeps its last completed epoch; else
+    :class:`DivergenceError`.
     """
     initial = network.params.copy()
     started = [time.perf_counter()]
+    # The last iterate scipy reported, i.e. the last completed iteration.
+    last_iterate = [None]
 
     def objective(flat):
         network.params[...] = flat
@@ -444,11 +512,13 @@ def fit_lbfgs(
         return loss, network.grads.astype(np.float64)
 
     with _deferred_keyboard_interrupt() as interrupt:
+        stop_requested = [False]
 
         def callback(intermediate_result):
             now = time.perf_counter()
             state.n_iter += 1
             state.loss_curve.append(float(intermediate_result.fun))
+            last_iterate[0] = intermediate_result.x.copy()
             keys = history_keys(metric)
             record = dict.fromkeys(keys)
             record["epoch"] = len(state.history["epoch"]) + 1
@@ -467,8 +537,8 @@ def fit_lbfgs(
             started[0] = now
             if verbose:
                 print(f"Iteration {state.n_iter}, loss = {intermediate_result.fun:.8f}")
-            stop_requested = on_epoch_end is not None and bool(on_epoch_end(record))
-            if interrupt.requested or stop_requested:
+            stop_requested[0] = on_epoch_end is not None and bool(on_epoch_end(record))
+            if interrupt.requested or stop_requested[0]:
                 raise StopIteration
 
         result = scipy.optimize.minimize(
@@ -486,21 +556,49 @@ def fit_lbfgs(
             stacklevel=3,
         )
     if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
-        network.params[...] = initial
-        warnings.warn(
-            "L-BFGS diverged (the loss became non-finite); the initial weights "
-            "were restored. Scale the input features (e.g. StandardScaler).",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+        _keep_last_lbfgs_iterate(network, train, state, last_iterate[0])
         return state
     network.params[...] = result.x
     state.loss = float(result.fun)
-    if result.status == 1:
-        warnings.warn(
-            f"lbfgs failed to converge after {result.nit} iterations "
-            f"({result.message}). Increase max_iter or scale the data.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+    if result.status != 0 and not (interrupt.requested or stop_requested[0]):
+        _warn_lbfgs_stopped(result, min(result.nit, max_iter), max_iter)
     return state
+
+
+def _keep_last_lbfgs_iterate(network, train, state, last_iterate):
+    """After a non-finite objective: keep the last iterate if it is usable."""
+    what = "L-BFGS diverged: the objective became non-finite."
+    advice = "Scale the input features (e.g. StandardScaler)."
+    if last_iterate is None:
+        raise DivergenceError(f"{what} No iteration completed. {advice}")
+    network.params[...] = last_iterate
+    if not np.isfinite(network.predict(train.X)).all():
+        raise DivergenceError(
+            f"{what} The weights of iteration {state.n_iter}, the last completed, "
+            f"give non-finite outputs on the training data. {advice}"
+        )
+    state.loss = state.loss_curve[-1]
+    warnings.warn(
+        f"{what} Training stopped and kept the weights of iteration "
+        f"{state.n_iter}, the last completed. {advice}",
+        ConvergenceWarning,
+        stacklevel=4,
+    )
+
+
+def _warn_lbfgs_stopped(result, n_iter, max_iter):
+    """scikit-learn's warning for an L-BFGS run that stopped unconverged."""
+    message = (
+        f"lbfgs failed to converge after {n_iter} iteration(s) "
+        f"(status={result.status}):\n{result.message}\n"
+    )
+    if n_iter == max_iter:
+        message += (
+            "\nIncrease the number of iterations to improve the convergence "
+            f"(max_iter={max_iter})."
+        )
+    message += (
+        "\nYou might also want to scale the data as shown in:\n"
+        "    https://scikit-learn.org/stable/modules/preprocessing.html"
+    )
+    warnings.warn(message, ConvergenceWarning, stacklevel=4)

@@ -38,7 +38,7 @@ LOSS_OUTPUT_PAIRS = [
     (name, out)
     for name, loss in sorted(LOSSES.items())
     for out in (["softmax", "logistic"] if "classification" in loss.tasks else [])
-    + (["identity"] if "regression" in loss.tasks else [])
+    + ([loss.regression_output] if "regression" in loss.tasks else [])
 ]
 
 
@@ -49,6 +49,8 @@ def test_delta_is_gradient_wrt_preactivation(loss, out_activation):
     if out_activation == "identity":
         # Residuals on both sides of the Huber kink at 1.
         Y = rng.normal(scale=3.0, size=(4, 3))
+    elif out_activation == "exp":
+        Y = rng.poisson(2.0, size=(4, 3)).astype(float)  # counts, zeros included
     else:
         Y = np.eye(3)[rng.integers(0, 3, 4)]
     act = OUTPUT_ACTIVATIONS[out_activation]

@@ -34,16 +34,18 @@ def batch(n_outputs, out_activation, n=7, n_features=5, seed=1):
         # Regression targets, spread so that Huber residuals fall on both
         # sides of its kink.
         Y = rng.normal(scale=3.0, size=(n, n_outputs))
+    elif out_activation == "exp":
+        Y = rng.poisson(2.0, size=(n, n_outputs)).astype(float)  # counts
     else:
         Y = (rng.random((n, n_outputs)) > 0.5).astype(float)
     return X, Y
 
 
 #: Output activations each loss is used with: probabilities for the
-#: classification losses, the identity for the regression ones.
+#: classification losses, the loss's own output for the regression ones.
 OUTPUTS = {
     name: (["softmax", "logistic"] if "classification" in loss.tasks else [])
-    + (["identity"] if "regression" in loss.tasks else [])
+    + ([loss.regression_output] if "regression" in loss.tasks else [])
     for name, loss in LOSSES.items()
 }
 LOSS_OUTPUT_PAIRS = [(loss, out) for loss in sorted(LOSSES) for out in OUTPUTS[loss]]
