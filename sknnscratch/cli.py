@@ -17,6 +17,7 @@ should end in a traceback.
 import argparse
 import csv
 import inspect
+import math
 import os
 import platform
 import re
@@ -203,11 +204,16 @@ def _model_list(text):
 def _int_tuple(text):
     """Layer sizes such as ``256,128`` -> ``(256, 128)`` (argparse type)."""
     try:
-        return tuple(int(item) for item in _split_commas(text))
+        sizes = tuple(int(item) for item in _split_commas(text))
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated integers such as 256,128, got {text!r}"
         ) from None
+    if min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"every layer needs at least 1 unit, got {text!r}"
+        )
+    return sizes
 
 
 def _str_or_list(text):
@@ -252,22 +258,56 @@ def _int_or_inf(text):
         ) from None
 
 
+#: The classes of MNIST, the only labels ``--class-weight`` can name.
+_DIGITS = range(10)
+
+
 def _class_weight(text):
-    """``balanced``, ``none`` or ``CLASS:WEIGHT,...`` such as ``0:1,8:2.5``."""
-    if text.lower() in ("balanced", "none"):
-        return _scalar(text.lower())
+    """``balanced``, ``none`` or ``CLASS:WEIGHT,...`` such as ``0:1,8:2.5``.
+
+    The estimator checks a ``class_weight`` dict only once ``fit`` sees the
+    labels, after MNIST is loaded; every command trains on MNIST, whose
+    classes are the digits 0-9, so a typo is reported here at once, naming
+    the class at fault.
+    """
+    if text.strip().lower() in ("balanced", "none"):
+        return _scalar(text.strip().lower())
     weights = {}
     for item in _split_commas(text):
-        label, sep, weight = item.partition(":")
-        try:
-            weights[_scalar(label.strip())] = float(weight)
-        except ValueError:
-            sep = ""
+        label_text, sep, weight_text = (part.strip() for part in item.partition(":"))
         if not sep:
             raise argparse.ArgumentTypeError(
                 f"expected 'balanced', 'none' or CLASS:WEIGHT pairs such as "
                 f"0:1,8:2.5, got {text!r}"
             )
+        try:
+            label = int(label_text)
+        except ValueError:
+            label = None
+        if label not in _DIGITS:
+            raise argparse.ArgumentTypeError(
+                f"class {label_text!r} in {text!r} is not an MNIST class: the "
+                "classes are the digits 0-9"
+            )
+        if label in weights:
+            raise argparse.ArgumentTypeError(
+                f"class {label} is given twice in {text!r}"
+            )
+        try:
+            weight = float(weight_text)
+        except ValueError:
+            weight = None
+        if weight is None or not np.isfinite(weight) or weight < 0:
+            raise argparse.ArgumentTypeError(
+                f"the weight of class {label} must be a finite number of 0 or "
+                f"more, got {weight_text!r}"
+            )
+        weights[label] = weight
+    # Classes left out weigh 1, so only a list of all ten can weigh nothing.
+    if set(weights) == set(_DIGITS) and not any(weights.values()):
+        raise argparse.ArgumentTypeError(
+            f"every class has weight 0 in {text!r}: there would be nothing to learn"
+        )
     return weights
 
 
@@ -289,7 +329,12 @@ _SPECIAL_FLAGS = {
     ),
     "batch_size": (_scalar, "auto|N", ""),
     "random_state": (_scalar, "SEED|none", ""),
-    "class_weight": (_class_weight, "balanced|none|C:W,...", "E.g. 0:1,8:2.5."),
+    "class_weight": (
+        _class_weight,
+        "balanced|none|C:W,...",
+        "E.g. 0:1,8:2.5: classes are the digits 0-9, weights finite and 0 or more; "
+        "classes left out weigh 1.",
+    ),
     "n_iter_no_change": (_int_or_inf, "N|inf", "'inf' never stops on a plateau."),
 }
 
@@ -413,6 +458,10 @@ def _add_hyperparameter_flags(parser):
 def _flag_help(name, summary, default):
     """Help of a hyperparameter flag: summary, syntax note and the defaults."""
     note = _SPECIAL_FLAGS.get(name, (None, None, ""))[2]
+    aliases = _FLAG_ALIASES.get(name)
+    if aliases:
+        # argparse lists the alias next to the flag without saying it is one.
+        note = f"{note} {' or '.join(aliases)} is another name for this flag.".strip()
     preset = PRESETS["default"]
     if name in preset and preset[name] != default:
         defaults = (
@@ -559,10 +608,14 @@ def _epoch_bar(estimator, description, quiet):
 def _prepare_folder(path):
     """Create the output folder now, so a bad path fails before any training."""
     folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise CLIError(f"--output {folder} is a file, not a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise CLIError(f"cannot create the output folder {folder}: {exc}") from None
+        raise CLIError(
+            f"cannot create the folder {folder} for --output: {exc}"
+        ) from None
     return folder
 
 
@@ -573,6 +626,10 @@ def _prepare_model_path(path):
         raise CLIError(
             f"--output {path} is a folder; give a file name such as "
             f"{path / _DEFAULT_MODEL}"
+        )
+    if path.parent.exists() and not path.parent.is_dir():
+        raise CLIError(
+            f"cannot save the model to {path}: {path.parent} is a file, not a folder"
         )
     _prepare_folder(path.parent)
     return path
@@ -586,22 +643,91 @@ def _save_model(estimator, path):
         raise CLIError(f"cannot save the model to {path}: {exc}") from None
 
 
+def _is_budget_warning(category, text):
+    """Whether a warning only says that the iteration budget ran out.
+
+    A fixed epoch budget (``tol=0``, as in the presets) always ends with this
+    ConvergenceWarning, which says nothing new.  Other ConvergenceWarnings
+    (a diverged fit, L-BFGS stopping abnormally) are news, never hidden.
+    """
+    return issubclass(category, ConvergenceWarning) and (
+        text.startswith("Stochastic Optimizer: Maximum iterations")
+        or "ITERATIONS REACHED LIMIT" in text.upper()  # scipy's L-BFGS-B status
+    )
+
+
 @contextmanager
-def _warnings_as_lines(hide_convergence):
+def _warnings_as_lines(hide_budget_warning):
     """Report warnings as one ``warning: ...`` line each on stderr.
 
-    A fixed epoch budget (``tol=0``, as in the presets) always ends with a
-    ConvergenceWarning that says nothing new, so it can be hidden.
+    Parameters
+    ----------
+    hide_budget_warning : bool
+        Hide the ConvergenceWarning that only says the maximum number of
+        iterations was reached (see :func:`_is_budget_warning`).
+
+    Yields
+    ------
+    caught : list of (type, str)
+        Category and one-line text of every warning raised in the block,
+        hidden or not, so the caller can tell whether a fit diverged.
     """
+    caught = []
 
     def show(message, category, filename, lineno, file=None, line=None):
-        if not (hide_convergence and issubclass(category, ConvergenceWarning)):
-            print(f"warning: {message}", file=sys.stderr)
+        # Some messages (scikit-learn's L-BFGS one) span several lines.
+        text = " ".join(str(message).split())
+        caught.append((category, text))
+        if not (hide_budget_warning and _is_budget_warning(category, text)):
+            print(f"warning: {text}", file=sys.stderr)
 
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.showwarning = show
-        yield
+        yield caught
+
+
+#: How scikit-learn's MLP, and ScratchMLPClassifier like it, begin the
+#: ValueError of a fit that diverged before learning anything usable.
+_NON_FINITE_WEIGHTS = "Solver produced non-finite parameter weights"
+
+
+def _is_divergence_error(exc):
+    return str(exc).startswith(_NON_FINITE_WEIGHTS)
+
+
+def _divergence_warnings(caught):
+    """The texts of the warnings in ``caught`` that report a diverged fit."""
+    return [
+        text
+        for category, text in caught
+        if issubclass(category, ConvergenceWarning) and "diverged" in text.lower()
+    ]
+
+
+def _learned_nothing(model, diverged):
+    """Whether a fit that warned of divergence kept no trained weights.
+
+    Current engines raise the non-finite-weights ValueError then; older ones,
+    and L-BFGS, warned and restored the initial weights instead: a model
+    that is no better than its random start must not pass for a trained one.
+    """
+    return bool(diverged) and (
+        getattr(model, "n_iter_", 1) == 0
+        or any("initial weights" in text for text in diverged)
+    )
+
+
+def _divergence_message(advice, detail=""):
+    """The one-line error for a fit that diverged and left nothing usable.
+
+    ``advice`` goes on the sentence, with its leading punctuation.
+    """
+    message = (
+        "training diverged: the loss or the weights became infinite or NaN "
+        f"before anything usable was learned{advice}."
+    )
+    return f"{message} Details: {detail}" if detail else message
 
 
 # --- compare --------------------------------------------------------------------
@@ -696,23 +822,30 @@ class _Result:
 def _run_compare(args, argv):
     """``sknnscratch compare``: fit, score, print the table, write the report."""
     folder = _prepare_folder(args.output)
+    _check_report_paths(folder, args)
     _check_svc_train_size(args.svc_train_size, args.train_size)
-    data = _load_mnist()
-    data.X_train, data.y_train = _subsample(
-        data.X_train, data.y_train, args.train_size, "--train-size"
-    )
-    _check_svc_train_size(args.svc_train_size, len(data.y_train))
     params = dict(PRESETS[args.preset])
     if args.max_iter is not None:
         params["max_iter"] = args.max_iter
     if "sklearn-mlp" in args.models:
         _sklearn_mlp(params)
+    data = _load_mnist()
+    data.X_train, data.y_train = _subsample(
+        data.X_train, data.y_train, args.train_size, "--train-size"
+    )
+    _check_svc_train_size(args.svc_train_size, len(data.y_train))
     print(_data_summary(data))
 
     results, scratch_model = [], None
-    with _warnings_as_lines(hide_convergence=True):
+    with _warnings_as_lines(hide_budget_warning=True) as caught:
         for key in args.models:
-            result, model = _COMPARE_RUNNERS[key](data, params, args)
+            n_caught = len(caught)
+            try:
+                result, model = _COMPARE_RUNNERS[key](data, params, args)
+            except ValueError as exc:  # what the parameter checks cannot see
+                raise CLIError(_compare_fit_error(key, exc, params)) from None
+            if key in ("mlp", "sklearn-mlp"):
+                _check_diverged(key, model, result, caught[n_caught:], params)
             results.append(result)
             if key == "mlp":
                 scratch_model = model
@@ -725,6 +858,73 @@ def _run_compare(args, argv):
     print()
     _write_report(folder, results, footnote, scratch_model, data, args, argv)
     return 0
+
+
+def _report_files(args):
+    """The names of the files ``compare`` will write to its report folder."""
+    names = ["results.md", "results.csv"]
+    if "mlp" in args.models:
+        names.append("model.npz")
+        if not args.no_plots:
+            # matplotlib comes with it, but the plots will need it anyway.
+            from .plotting import REPORT_PLOTS
+
+            names += [f"{name}.png" for name in REPORT_PLOTS]
+    return names
+
+
+def _check_report_paths(folder, args):
+    """Fail before minutes of training if a report file cannot be written.
+
+    Writing over a folder (say ``confusion_matrix.png/``) fails only at the
+    end, after every model has been trained.
+    """
+    for name in _report_files(args):
+        path = folder / name
+        if path.exists() and not path.is_file():
+            raise CLIError(
+                f"cannot write the report: {path} is a folder, where the report "
+                "writes a file; remove it or choose another --output"
+            )
+
+
+def _compare_fit_error(key, exc, params):
+    """The error line for a model of ``compare`` whose fit raised ValueError."""
+    name = _MODEL_NAMES[key]
+    if _is_divergence_error(exc):
+        advice = _compare_rate_advice(params)
+        return f"{name}: {_divergence_message(advice, _one_line(exc))}"
+    return f"{name}: {_one_line(exc)}"
+
+
+def _compare_rate_advice(params):
+    # compare has no --learning-rate-init: the preset sets the rate.
+    return (
+        f"; the learning_rate_init of --preset ({params['learning_rate_init']:g}) "
+        "is too high for it: try 'sknnscratch train' with a lower "
+        "--learning-rate-init"
+    )
+
+
+def _check_diverged(key, model, result, caught, params):
+    """Refuse a model that learned nothing; flag one that diverged in its row.
+
+    ``caught`` holds the warnings of this model's fit.  A fit that diverged
+    after some epochs keeps the weights of the last completed one: its row
+    stays, marked, so that its accuracy is not read as that of a sound run.
+    """
+    diverged = _divergence_warnings(caught)
+    curve = getattr(model, "loss_curve_", None)
+    if curve is not None and not np.isfinite(curve).all():
+        diverged.append("the training loss became infinite or NaN")
+    if not diverged:
+        return
+    if _learned_nothing(model, diverged):
+        advice = _compare_rate_advice(params)
+        raise CLIError(
+            f"{_MODEL_NAMES[key]}: {_divergence_message(advice, diverged[0])}"
+        )
+    result.note = _join_notes(result.note, "training diverged")
 
 
 def _check_svc_train_size(svc_train_size, train_size):
@@ -997,10 +1197,13 @@ def _save_plots(model, data, folder, quiet):
     # matplotlib takes a second to import; only plotting commands pay for it.
     from .plotting import save_report_plots
 
-    with _status("Drawing the report plots", quiet):
-        return save_report_plots(
-            model, data.X_test, data.y_test, folder, image_shape=_IMAGE_SHAPE
-        )
+    try:
+        with _status("Drawing the report plots", quiet):
+            return save_report_plots(
+                model, data.X_test, data.y_test, folder, image_shape=_IMAGE_SHAPE
+            )
+    except OSError as exc:  # _check_report_paths cannot foresee a full disk
+        raise CLIError(f"cannot write the plots to {folder}: {exc}") from None
 
 
 def _write_text(path, text):
@@ -1160,7 +1363,7 @@ def _run_train(args, argv):
     """``sknnscratch train``: fit, report test accuracy, save."""
     output = _prepare_model_path(args.output)
     params = _train_params(args)
-    model = _checked_estimator(params)
+    model = _checked_estimator(params, args)
     data = _load_mnist()
     X, y = _subsample(data.X_train, data.y_train, args.train_size, "--train-size")
 
@@ -1172,18 +1375,30 @@ def _run_train(args, argv):
         model._on_epoch_end = lambda record: _print_epoch(record, model.max_iter)
     started = time.perf_counter()
     try:
-        with _warnings_as_lines(hide_convergence=model.tol == 0):
+        # The budget warning is news only when tol could have stopped earlier.
+        with _warnings_as_lines(hide_budget_warning=model.tol == 0) as caught:
             model.fit(X, y)
-    except ValueError as exc:  # what the parameter check cannot see, e.g. lbfgs
+    except ValueError as exc:  # what the parameter check cannot see
+        if _is_divergence_error(exc):
+            advice = _train_rate_advice(model, args)
+            raise CLIError(_divergence_message(advice, _one_line(exc))) from None
         raise CLIError(_one_line(exc) + _preset_hint(exc, args)) from None
     finally:
         model.__dict__.pop("_on_epoch_end", None)
     seconds = time.perf_counter() - started
+    diverged = _divergence_warnings(caught)
+    if _learned_nothing(model, diverged):
+        raise CLIError(_divergence_message(_train_rate_advice(model, args)))
 
-    accuracy = model.score(data.X_test, data.y_test)
+    try:
+        accuracy = model.score(data.X_test, data.y_test)
+    except ValueError as exc:  # kept weights that overflow on the test images
+        advice = _train_rate_advice(model, args)
+        raise CLIError(_divergence_message(advice, _one_line(exc))) from None
     unit = "L-BFGS iteration" if model.solver == "lbfgs" else "epoch"
     print(
-        f"Trained {_plural(model.n_iter_, unit)} in "
+        f"Trained {_plural(model.n_iter_, unit)}"
+        f"{' (then training diverged: see the warning)' if diverged else ''} in "
         f"{seconds:.1f} s. Test accuracy on the {len(data.y_test):,} MNIST test "
         f"images: {accuracy:.2%}"
     )
@@ -1191,6 +1406,22 @@ def _run_train(args, argv):
     print(f"Model saved to {output}")
     print(f"Try it: sknnscratch predict {output} --mnist-index 0,1,2")
     return 0
+
+
+def _train_rate_advice(model, args):
+    """What to change after a diverged fit, and that nothing was saved."""
+    if model.solver == "lbfgs":
+        return ", so no model was saved; try a larger --alpha or a step --solver"
+    if hasattr(args, "learning_rate_init"):
+        source = ""
+    elif args.preset == "none":
+        source = ", the estimator's default"
+    else:
+        source = f", from --preset {args.preset}"
+    return (
+        ", so no model was saved; try a lower --learning-rate-init (it is "
+        f"{model.learning_rate_init:g}{source})"
+    )
 
 
 def _preset_hint(exc, args):
@@ -1215,18 +1446,21 @@ def _one_line(exc):
     return " ".join(str(exc).split())
 
 
-def _checked_estimator(params):
+def _checked_estimator(params, args):
     """The estimator, its parameters checked before any data is loaded.
 
     ``_validate_params`` is scikit-learn's own check against the estimator's
-    ``_parameter_constraints`` (what ``fit`` runs first); running it now
-    reports a typo at once.  Per-layer checks still happen in ``fit``.
+    ``_parameter_constraints`` (what ``fit`` runs first), and ``_layer_plan``
+    the estimator's per-layer check (sizes, one activation and dropout rate
+    per layer, no dropout with L-BFGS), which ``fit`` runs next; running them
+    now reports a mistake at once instead of after loading MNIST.
     """
     model = ScratchMLPClassifier(**params)
     try:
         model._validate_params()
+        model._layer_plan()
     except ValueError as exc:
-        raise CLIError(_one_line(exc)) from None
+        raise CLIError(_one_line(exc) + _preset_hint(exc, args)) from None
     return model
 
 
@@ -1299,11 +1533,18 @@ def _run_predict(args, argv):
             "nothing to classify: give image or .npy files after MODEL, "
             "or --mnist-index"
         )
-    model = _load_model(args.model)
-    inputs = [item for path in args.inputs for item in _read_input(Path(path))]
-    if args.mnist_index:
-        inputs += _mnist_inputs(args.mnist_index)
-    proba = model.predict_proba(np.stack([item.pixels for item in inputs]))
+    with _warnings_as_lines(hide_budget_warning=False):
+        model = _load_model(args.model)
+        inputs = [item for path in args.inputs for item in _read_input(Path(path))]
+        if args.mnist_index:
+            inputs += _mnist_inputs(args.mnist_index)
+        try:
+            proba = model.predict_proba(np.stack([item.pixels for item in inputs]))
+        except ValueError as exc:  # e.g. weights that overflow: a broken model
+            raise CLIError(
+                f"the model in {args.model} cannot classify these images: "
+                f"{_one_line(exc)}"
+            ) from None
     print(_prediction_table(inputs, proba, model.classes_))
     return 0
 
@@ -1341,42 +1582,157 @@ def _load_model(path):
 def _check_file(path, what):
     if path.is_dir():
         raise CLIError(f"{what} {path} is a folder, not a file")
-    if not path.is_file():
+    if not path.exists():
         raise CLIError(f"{what} {path} not found")
+    if not path.is_file():
+        raise CLIError(f"{what} {path} is not a regular file")
+    if path.stat().st_size == 0:
+        raise CLIError(f"{what} {path} is empty (0 bytes)")
+
+
+#: The first bytes of an .npy file, of a zip archive (.npz) and of a pickle.
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGIC = b"PK\x03\x04"
+_PICKLE_MAGIC = b"\x80"
 
 
 def _read_input(path):
     """The images in one INPUT file: an .npy array or a single image."""
     _check_file(path, "input file")
-    if path.suffix.lower() == ".npy":
-        return _read_npy(path)
+    magic = _first_bytes(path, len(_NPY_MAGIC))
+    if path.suffix.lower() == ".npy" or magic == _NPY_MAGIC:
+        return _read_npy(path, magic)
     return [_read_image(path)]
 
 
-def _read_npy(path):
-    """Images from an .npy file of shape (n, 28, 28), (n, 784) or one image."""
+def _first_bytes(path, n):
+    try:
+        with path.open("rb") as file:
+            return file.read(n)
+    except OSError as exc:
+        raise CLIError(f"cannot read {path}: {exc}") from None
+
+
+def _read_npy(path, magic):
+    """Images from an .npy file of shape (n, 28, 28), (n, 784) or one image.
+
+    The header is read and checked first (format, dtype, shape, and that the
+    file holds as many bytes as the header announces), so that a wrong or
+    damaged file is reported without loading it: a header may claim any size.
+    """
+    if not magic.startswith(_NPY_MAGIC):
+        if magic.startswith(_ZIP_MAGIC):
+            kind = "but a zip archive, such as an .npz file"
+        elif magic.startswith(_PICKLE_MAGIC):
+            kind = "but a pickle, which predict never loads"
+        else:
+            kind = "(it does not start as one)"
+        raise CLIError(
+            f"{path} is not a NumPy .npy file {kind}; save the images with numpy.save"
+        )
+    shape, dtype, offset = _npy_header(path)
+    if dtype.hasobject:
+        # Reading an object array means unpickling it, which can run code.
+        raise CLIError(
+            f"{path} holds Python objects (dtype {dtype}), which cannot be read "
+            "without unpickling, and predict never unpickles; save the images "
+            "as numbers (uint8 0-255 or float 0-1)"
+        )
+    if not (np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.floating)):
+        raise CLIError(
+            f"{path} holds {dtype} values, not pixel intensities; expected "
+            "integers 0-255 or floats 0-1"
+        )
+    n_images = _npy_image_count(shape)
+    if n_images is None:
+        raise CLIError(
+            f"{path} holds an array of shape {shape}; expected images of shape "
+            "(n, 28, 28) or (n, 784), or one image of shape (28, 28) or (784,)"
+        )
+    if n_images == 0:
+        raise CLIError(f"{path} holds no images: its array has shape {shape}")
+    if path.stat().st_size - offset < math.prod(shape) * dtype.itemsize:
+        raise CLIError(
+            f"{path} is shorter than its header says (an array of shape {shape}, "
+            f"{dtype}): the file is truncated or damaged"
+        )
     try:
         array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, MemoryError) as exc:
         raise CLIError(f"cannot read {path} as a NumPy .npy file: {exc}") from None
-    if array.shape in (_IMAGE_SHAPE, (_N_PIXELS,)):
-        array = array[np.newaxis]
-    if array.ndim not in (2, 3) or array[0].size != _N_PIXELS or len(array) == 0:
+    return [
+        _Input(f"{path.name}[{i}]", row)
+        for i, row in enumerate(_npy_pixels(path, array.reshape(n_images, -1)))
+    ]
+
+
+def _npy_header(path):
+    """Shape, dtype and data offset from an .npy file's header."""
+    readers = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }
+    try:
+        with path.open("rb") as file:
+            version = np.lib.format.read_magic(file)
+            if version not in readers:
+                # Version 3 only adds non-Latin-1 field names: not pixels.
+                raise CLIError(
+                    f"{path} is an .npy file of format version {version}, which "
+                    "only structured arrays use; save plain pixel arrays"
+                )
+            shape, _, dtype = readers[version](file)
+            return shape, dtype, file.tell()
+    except (OSError, ValueError, EOFError) as exc:
         raise CLIError(
-            f"{path} holds an array of shape {array.shape}; expected images of "
-            "shape (n, 28, 28) or (n, 784)"
+            f"cannot read {path} as a NumPy .npy file: its header is damaged ({exc})"
+        ) from None
+
+
+def _npy_image_count(shape):
+    """How many 28x28 images an array of ``shape`` holds, or None if it is not.
+
+    A (28, 28) or (784,) array is one image; (n, 28, 28) and (n, 784) are n.
+    Nothing else is read as images, even with 784 values per row, since a
+    (n, 14, 56) or (n, 784, 1) array is not clearly images.
+    """
+    if shape in (_IMAGE_SHAPE, (_N_PIXELS,)):
+        return 1
+    if len(shape) == 2 and shape[1] == _N_PIXELS:
+        return shape[0]
+    if len(shape) == 3 and shape[1:] == _IMAGE_SHAPE:
+        return shape[0]
+    return None
+
+
+def _npy_pixels(path, array):
+    """Rows of pixels from an .npy file, float32 in [0, 1], or CLIError.
+
+    uint8 images are 0-255; floats are taken as 0-1 unless they are plainly
+    0-255 values stored as floats.  Anything else (NaN, negative values,
+    standardised features) would be classified without a word, wrongly.
+    """
+    if np.issubdtype(array.dtype, np.floating):
+        n_nan, n_inf = int(np.isnan(array).sum()), int(np.isinf(array).sum())
+        if n_nan or n_inf:
+            what = " and ".join(
+                f"{count:,} {name}"
+                for count, name in ((n_nan, "NaN"), (n_inf, "infinite"))
+                if count
+            )
+            raise CLIError(
+                f"{path} holds {what} values; pixel intensities must be finite"
+            )
+    low, high = array.min(), array.max()
+    if low < 0 or high > 255:
+        raise CLIError(
+            f"{path} holds values from {low:g} to {high:g}; expected pixel "
+            "intensities 0-255 (e.g. uint8) or 0-1 (floats), as in MNIST"
         )
-    if not (
-        np.issubdtype(array.dtype, np.integer)
-        or np.issubdtype(array.dtype, np.floating)
-    ):
-        raise CLIError(f"{path} holds {array.dtype} values, not pixel intensities")
-    pixels = array.reshape(len(array), _N_PIXELS).astype(np.float32)
-    # uint8 images are 0-255; floats are taken as 0-1 unless they are plainly
-    # 0-255 values stored as floats.
-    if np.issubdtype(array.dtype, np.integer) or pixels.max() > 1:
+    pixels = array.astype(np.float32)
+    if np.issubdtype(array.dtype, np.integer) or high > 1:
         pixels /= 255
-    return [_Input(f"{path.name}[{i}]", row) for i, row in enumerate(pixels)]
+    return pixels
 
 
 def _read_image(path):
@@ -1385,11 +1741,28 @@ def _read_image(path):
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            image = _flatten_alpha(image)
-            gray = np.asarray(image.convert("L"), dtype=np.float32) / 255
-    except (UnidentifiedImageError, OSError) as exc:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that, then
+            # decodes gigabytes; no digit needs that many pixels.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image = _flatten_alpha(image)
+                gray = np.asarray(image.convert("L"), dtype=np.float32) / 255
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        size = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = f"{int(size.group(1)):,} pixels, " if size else ""
+        raise CLIError(
+            f"{path} is too large an image to read safely ({pixels}over Pillow's "
+            f"limit of {Image.MAX_IMAGE_PIXELS:,} pixels against decompression "
+            "bombs); scale it down: a few hundred pixels a side are plenty for a "
+            "digit"
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise CLIError(f"cannot read {path} as an image: {exc}") from None
+    # E.g. damaged metadata Pillow skipped, often once per read of a tag.
+    for message in dict.fromkeys(_one_line(warning.message) for warning in caught):
+        print(f"warning: {path}: {message}", file=sys.stderr)
     notes = []
     if _border_is_bright(gray):
         gray = 1 - gray

@@ -3,9 +3,11 @@
 import contextlib
 import csv
 import io
+import struct
 import subprocess
 import sys
 import warnings
+import zlib
 from pathlib import Path
 
 import joblib
@@ -16,11 +18,11 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 
 import sknnscratch
-from sknnscratch import AverageDarknessClassifier, ScratchMLPClassifier
+from sknnscratch import AverageDarknessClassifier, ScratchMLPClassifier, cli
 from sknnscratch.cli import main
 from sknnscratch.datasets import load_mnist
 from sknnscratch.plotting import REPORT_PLOTS
-from sknnscratch.presets import MNIST_DEFAULT
+from sknnscratch.presets import MNIST_DEFAULT, PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -394,6 +396,13 @@ def _save_npy(path, array):
     return path
 
 
+def _savez(path, **arrays):
+    # np.savez adds .npz to a name without it; write through a file object.
+    with path.open("wb") as file:
+        np.savez(file, **arrays)
+    return path
+
+
 def _dump(path, obj):
     joblib.dump(obj, path)
     return path
@@ -414,3 +423,698 @@ def _iris_model():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return ScratchMLPClassifier(max_iter=2, random_state=0).fit(X, y)
+
+
+# --- bad inputs: an exit code and one error line, never a traceback ---------------
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A fitted ScratchMLPClassifier for 28x28 images, made without MNIST."""
+    rng = np.random.default_rng(0)
+    X, y = rng.random((40, 784), dtype=np.float32), np.arange(40) % 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = ScratchMLPClassifier(hidden_layer_sizes=4, max_iter=1, random_state=0)
+        model.fit(X, y)
+    return _save(tmp_path_factory.mktemp("tiny") / "tiny.npz", model)
+
+
+def run_any(argv):
+    """``run``, with argparse's usage errors (SystemExit) as an exit code."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def _blank_png(path, width, height):
+    """A valid all-black 1-bit PNG, written row by row: a few KB, any size.
+
+    PIL's Image.new would first allocate a byte per pixel (200 MB for the
+    largest here) and take a second to encode it.
+    """
+
+    def chunk(kind, data):
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    compressor = zlib.compressobj(9)
+    row = bytes(1 + (width + 7) // 8)  # filter byte, then 8 pixels a byte
+    data = b"".join(compressor.compress(row) for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", data + compressor.flush())
+        + chunk(b"IEND", b"")
+    )
+    return path
+
+
+def _truncated_png(path):
+    """A real image cut off in the middle of its pixel data."""
+    pixels = np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return _write(path, buffer.getvalue()[: len(buffer.getvalue()) // 2])
+
+
+def _npy_header_only(path, shape):
+    """An .npy header announcing ``shape`` (float64) with almost no data."""
+    with path.open("wb") as file:
+        np.lib.format.write_array_header_1_0(
+            file, {"descr": "<f8", "fortran_order": False, "shape": shape}
+        )
+        file.write(bytes(100))
+    return path
+
+
+def _object_npy(path):
+    np.save(path, np.array([1, "a", None], dtype=object), allow_pickle=True)
+    return path
+
+
+def _predict_input(make):
+    """A ``predict`` case: the tiny model and one input made by ``make``."""
+    return lambda folder, model: [str(model), str(make(folder))]
+
+
+def _npy(name, array):
+    return _predict_input(lambda folder: _save_npy(folder / name, array))
+
+
+def _folder_with_report_dir(folder, name):
+    (folder / name).mkdir()
+    return str(folder)
+
+
+#: Every ``train`` case starts from this, so that a case the command wrongly
+#: accepts trains for a moment, not minutes; the case's arguments come last
+#: and override it.
+TRAIN_BASE = ["--train-size", "100", "--max-iter", "1", "--hidden-layer-sizes", "4"]
+#: Likewise for ``compare``: one quick model unless the case says otherwise.
+COMPARE_BASE = ["--train-size", "100", "--max-iter", "1", "--models", "darkness"]
+
+
+def _args(*args):
+    """A ``train`` or ``compare`` case: these arguments after the base ones."""
+    return lambda folder, model: list(args)
+
+
+# (command, arguments after the command, exit code, what the message must say)
+BAD_INPUTS = {
+    # predict: input files
+    "npy-nan": ("predict", _npy("nan.npy", np.full((2, 784), np.nan)), 1, "NaN"),
+    "npy-inf": ("predict", _npy("inf.npy", np.full((784,), np.inf)), 1, "infinite"),
+    "npy-no-images": (
+        "predict",
+        _npy("empty.npy", np.zeros((0, 784))),
+        1,
+        "no images: its array has shape (0, 784)",
+    ),
+    "npy-no-28x28-images": (
+        "predict",
+        _npy("empty3.npy", np.zeros((0, 28, 28))),
+        1,
+        "no images",
+    ),
+    "npy-0-bytes": (
+        "predict",
+        _predict_input(lambda folder: _write(folder / "zero.npy", b"")),
+        1,
+        "zero.npy is empty (0 bytes)",
+    ),
+    "npy-object-dtype": (
+        "predict",
+        _predict_input(lambda folder: _object_npy(folder / "obj.npy")),
+        1,
+        "holds Python objects",
+    ),
+    "npy-wrong-feature-count": (
+        "predict",
+        _npy("feat.npy", np.zeros((3, 100))),
+        1,
+        "shape (3, 100)",
+    ),
+    "npy-3d-not-28x28": (
+        "predict",
+        _npy("odd.npy", np.zeros((2, 14, 56), np.uint8)),
+        1,
+        "shape (2, 14, 56)",
+    ),
+    "npy-strings": ("predict", _npy("s.npy", np.array(["7"] * 784)), 1, "<U1 values"),
+    "npy-complex": (
+        "predict",
+        _npy("c.npy", np.zeros(784, complex)),
+        1,
+        "complex128 values",
+    ),
+    "npy-negative": (
+        "predict",
+        _npy("neg.npy", np.linspace(-1, 1, 784)),
+        1,
+        "values from -1 to 1",
+    ),
+    "npy-above-255": (
+        "predict",
+        _npy("big.npy", np.arange(784, dtype=np.int32)),
+        1,
+        "values from 0 to 783",
+    ),
+    "npy-that-is-an-npz": (
+        "predict",
+        _predict_input(lambda folder: _savez(folder / "arch.npy", a=np.zeros(3))),
+        1,
+        "not a NumPy .npy file but a zip archive",
+    ),
+    "npy-that-is-text": (
+        "predict",
+        _predict_input(lambda folder: _write(folder / "t.npy", b"1,2,3\n")),
+        1,
+        "not a NumPy .npy file",
+    ),
+    "npy-truncated": (
+        "predict",
+        _predict_input(lambda folder: _npy_header_only(folder / "t.npy", (2, 784))),
+        1,
+        "truncated",
+    ),
+    "npy-header-claims-58-GB": (
+        "predict",
+        _predict_input(lambda folder: _npy_header_only(folder / "h.npy", (10**7, 784))),
+        1,
+        "truncated",
+    ),
+    "input-folder": (
+        "predict",
+        _predict_input(lambda folder: folder),
+        1,
+        "is a folder, not a file",
+    ),
+    "input-missing": (
+        "predict",
+        _predict_input(lambda folder: folder / "missing.png"),
+        1,
+        "missing.png not found",
+    ),
+    "png-14000x14000": (
+        "predict",
+        _predict_input(lambda folder: _blank_png(folder / "bomb.png", 14000, 14000)),
+        1,
+        "too large an image",
+    ),
+    # Pillow only warns from 89,478,485 pixels up to twice that.
+    "png-9500x9500": (
+        "predict",
+        _predict_input(lambda folder: _blank_png(folder / "big.png", 9500, 9500)),
+        1,
+        "too large an image",
+    ),
+    "png-truncated": (
+        "predict",
+        _predict_input(lambda folder: _truncated_png(folder / "cut.png")),
+        1,
+        "cannot read",
+    ),
+    "png-that-is-text": (
+        "predict",
+        _predict_input(lambda folder: _write(folder / "t.png", b"not an image")),
+        1,
+        "cannot identify image file",
+    ),
+    # predict: model files and indices
+    "model-missing": (
+        "predict",
+        lambda folder, model: [str(folder / "nope.npz"), "--mnist-index", "0"],
+        1,
+        "nope.npz not found",
+    ),
+    "model-random-bytes": (
+        "predict",
+        lambda folder, model: [
+            str(_write(folder / "r.npz", np.random.default_rng(0).bytes(1000))),
+            "--mnist-index",
+            "0",
+        ],
+        1,
+        "not a model saved by sknnscratch",
+    ),
+    "model-empty-file": (
+        "predict",
+        lambda folder, model: [
+            str(_write(folder / "e.npz", b"")),
+            "--mnist-index",
+            "0",
+        ],
+        1,
+        "is empty (0 bytes)",
+    ),
+    "model-npz-of-arrays": (
+        "predict",
+        lambda folder, model: [
+            str(_savez(folder / "arrays.npz", a=np.zeros(3))),
+            "--mnist-index",
+            "0",
+        ],
+        1,
+        "not a model saved by sknnscratch",
+    ),
+    "mnist-index-10000": (
+        "predict",
+        lambda folder, model: [str(model), "--mnist-index", "3,10000"],
+        1,
+        "10000 out of range",
+    ),
+    "mnist-index-negative": (
+        "predict",
+        lambda folder, model: [str(model), "--mnist-index", "-1"],
+        2,
+        "indices must be 0 or more",
+    ),
+    "nothing-to-predict": (
+        "predict",
+        lambda folder, model: [str(model)],
+        2,
+        "nothing to classify",
+    ),
+    # compare
+    "compare-unknown-model": (
+        "compare",
+        _args("--models", "mlp,knn"),
+        2,
+        "unknown model 'knn'",
+    ),
+    "compare-negative-train-size": (
+        "compare",
+        _args("--train-size", "-5"),
+        2,
+        "expected a positive integer, got -5",
+    ),
+    "compare-train-size-too-large": (
+        "compare",
+        _args("--train-size", "70000"),
+        1,
+        "--train-size 70,000 is more than the 60,000 images",
+    ),
+    "compare-max-iter-0": (
+        "compare",
+        _args("--max-iter", "0"),
+        2,
+        "expected a positive integer, got 0",
+    ),
+    "compare-output-is-a-file": (
+        "compare",
+        lambda folder, model: ["--output", str(_write(folder / "f", b"x"))],
+        1,
+        "is a file, not a folder",
+    ),
+    "compare-plot-path-is-a-folder": (
+        "compare",
+        lambda folder, model: [
+            "--models",
+            "mlp",
+            "--output",
+            _folder_with_report_dir(folder, "confusion_matrix.png"),
+        ],
+        1,
+        "confusion_matrix.png is a folder",
+    ),
+    "compare-csv-path-is-a-folder": (
+        "compare",
+        lambda folder, model: [
+            "--output",
+            _folder_with_report_dir(folder, "results.csv"),
+        ],
+        1,
+        "results.csv is a folder",
+    ),
+    # train: command options
+    "train-negative-train-size": (
+        "train",
+        _args("--train-size", "-1"),
+        2,
+        "expected a positive integer, got -1",
+    ),
+    "train-train-size-too-large": (
+        "train",
+        _args("--train-size", "70000"),
+        1,
+        "--train-size 70,000 is more than the 60,000 images",
+    ),
+    "train-output-is-a-folder": (
+        "train",
+        lambda folder, model: ["--output", str(folder)],
+        1,
+        "is a folder",
+    ),
+    "train-output-in-a-file": (
+        "train",
+        lambda folder, model: ["--output", str(_write(folder / "f", b"x") / "m.npz")],
+        1,
+        "is a file, not a folder",
+    ),
+    # train: hyperparameters
+    "hidden-layer-sizes-0": (
+        "train",
+        _args("--hidden-layer-sizes", "0"),
+        2,
+        "at least 1 unit, got '0'",
+    ),
+    "hidden-layer-sizes--1": (
+        "train",
+        _args("--hidden-layer-sizes=-1"),
+        2,
+        "at least 1 unit, got '-1'",
+    ),
+    "hidden-layer-sizes-a": (
+        "train",
+        _args("--hidden-layer-sizes", "a"),
+        2,
+        "expected comma-separated integers",
+    ),
+    "activation-unknown": (
+        "train",
+        _args("--activation", "swish"),
+        1,
+        "'activation' parameter",
+    ),
+    "activation-unknown-in-a-layer": (
+        "train",
+        _args("--hidden-layer-sizes", "4,4", "--activation", "relu,swish"),
+        1,
+        "Unknown activation 'swish'",
+    ),
+    "dropout-1.5": ("train", _args("--dropout", "1.5"), 1, "'dropout' parameter"),
+    "dropout-1.5-in-a-layer": (
+        "train",
+        _args("--hidden-layer-sizes", "4,4", "--dropout", "0.1,1.5"),
+        1,
+        "dropout rates must be in [0, 1)",
+    ),
+    "solver-unknown": ("train", _args("--solver", "newton"), 1, "'solver' parameter"),
+    "optimizer-unknown": (
+        "train",
+        _args("--optimizer", "newton"),
+        1,
+        "'solver' parameter",
+    ),
+    "n-iter-no-change-0": (
+        "train",
+        _args("--n-iter-no-change", "0"),
+        1,
+        "'n_iter_no_change' parameter",
+    ),
+    "n-iter-no-change--1": (
+        "train",
+        _args("--n-iter-no-change=-1"),
+        1,
+        "'n_iter_no_change' parameter",
+    ),
+    "n-iter-no-change-x": (
+        "train",
+        _args("--n-iter-no-change", "x"),
+        2,
+        "expected an integer or 'inf'",
+    ),
+    "validation-fraction-1": (
+        "train",
+        _args("--validation-fraction", "1.0"),
+        1,
+        "'validation_fraction' parameter",
+    ),
+    "batch-size-0": ("train", _args("--batch-size", "0"), 1, "'batch_size' parameter"),
+    "max-iter-0": ("train", _args("--max-iter", "0"), 1, "'max_iter' parameter"),
+    "alpha--1": ("train", _args("--alpha=-1"), 1, "'alpha' parameter"),
+    "learning-rate-init-0": (
+        "train",
+        _args("--learning-rate-init", "0"),
+        1,
+        "'learning_rate_init' parameter",
+    ),
+    "learning-rate-init-1e200": (
+        "train",
+        _args("--learning-rate-init", "1e200", "--max-iter", "2"),
+        1,
+        "training diverged",
+    ),
+    "class-weight-negative": (
+        "train",
+        _args("--class-weight=0:-1"),
+        2,
+        "weight of class 0 must be a finite number of 0 or more, got '-1'",
+    ),
+    "class-weight-nan": (
+        "train",
+        _args("--class-weight", "3:nan"),
+        2,
+        "weight of class 3 must be a finite number",
+    ),
+    "class-weight-inf": (
+        "train",
+        _args("--class-weight", "0:1,8:inf"),
+        2,
+        "weight of class 8 must be a finite number",
+    ),
+    "class-weight-all-zero": (
+        "train",
+        _args("--class-weight", ",".join(f"{digit}:0" for digit in range(10))),
+        2,
+        "every class has weight 0",
+    ),
+    "class-weight-class-10": (
+        "train",
+        _args("--class-weight", "10:2"),
+        2,
+        "class '10' in '10:2' is not an MNIST class",
+    ),
+    "class-weight-class-a": (
+        "train",
+        _args("--class-weight", "a:2"),
+        2,
+        "class 'a' in 'a:2' is not an MNIST class",
+    ),
+    "class-weight-twice": (
+        "train",
+        _args("--class-weight", "1:2,1:3"),
+        2,
+        "class 1 is given twice",
+    ),
+    "class-weight-no-colon": (
+        "train",
+        _args("--class-weight", "2"),
+        2,
+        "CLASS:WEIGHT pairs",
+    ),
+}
+
+
+def _bad_input_argv(command, make_args, folder, model):
+    """The full argv of a BAD_INPUTS case, base arguments first."""
+    if command == "train":
+        base = [*TRAIN_BASE, "--quiet", "--output", str(folder / "m.npz")]
+    elif command == "compare":
+        base = [*COMPARE_BASE, "--quiet", "--output", str(folder / "report")]
+    else:
+        base = []
+    return [command, *base, *make_args(folder, model)]
+
+
+@pytest.mark.parametrize(
+    ("command", "make_args", "code", "message"),
+    list(BAD_INPUTS.values()),
+    ids=list(BAD_INPUTS),
+)
+def test_bad_input_is_one_error_line(
+    command, make_args, code, message, tiny_model, tmp_path
+):
+    argv = _bad_input_argv(command, make_args, tmp_path, tiny_model)
+    exit_code, out, err = run_any(argv)
+    assert "Traceback" not in out + err
+    assert exit_code == code, err
+    error_lines = [line for line in err.splitlines() if "error:" in line]
+    assert len(error_lines) == 1, err
+    assert message in error_lines[0]
+    if code == 2:  # argparse's usage error: the command's usage, then the line
+        assert f"usage: sknnscratch {command}" in err
+        assert error_lines[0].startswith(f"sknnscratch {command}: error: ")
+    else:
+        assert error_lines[0].startswith("error: ")
+    # A failed train saves no model, whatever the cause.
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_bad_input_in_a_real_terminal_shows_no_traceback(tiny_model, tmp_path):
+    bad = _save_npy(tmp_path / "nan.npy", np.full((784,), np.nan))
+    result = subprocess.run(
+        [sys.executable, "-m", "sknnscratch", "predict", str(tiny_model), str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert (
+        result.stderr
+        == f"error: {bad} holds 784 NaN values; pixel intensities must be finite\n"
+    )
+
+
+def test_predict_reads_a_3d_stack_of_28x28_images(tiny_model, tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    stack, flat = tmp_path / "stack.npy", tmp_path / "flat.npy"
+    np.save(stack, images)
+    np.save(flat, images.reshape(3, 784))
+    code, out, err = run(["predict", str(tiny_model), str(stack), str(flat)])
+    assert code == 0, err
+    for index in range(3):
+        assert probabilities(out, f"stack.npy[{index}]") == probabilities(
+            out, f"flat.npy[{index}]"
+        )
+
+
+# --- train: divergence, n_iter_no_change=inf, the --optimizer alias --------------
+
+
+def test_train_divergence_before_any_epoch_saves_nothing(tmp_path):
+    path = tmp_path / "m.npz"
+    code, out, err = run(
+        [
+            "train",
+            *TRAIN_BASE,
+            "--learning-rate-init",
+            "1e200",
+            "--output",
+            str(path),
+        ]
+    )
+    assert code == 1
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1
+    assert "training diverged" in errors[0]
+    assert "try a lower --learning-rate-init (it is 1e+200)" in errors[0]
+    assert "Model saved" not in out and not path.exists()
+
+
+#: The ConvergenceWarning ScratchMLPClassifier gives when training diverges
+#: after some epochs: it keeps the weights of the last completed epoch.
+DIVERGED_LATE = (
+    "Training diverged in epoch 2: the loss became inf. Training stopped and kept "
+    "the weights of epoch 1, the last completed. Try a lower learning_rate_init."
+)
+
+
+@pytest.fixture
+def fit_diverges_late(monkeypatch):
+    """Make ScratchMLPClassifier.fit end with the late-divergence warning.
+
+    Finding a learning rate that diverges after exactly one epoch on MNIST
+    would test the engine; this tests what the CLI does with its warning.
+    """
+    fit = ScratchMLPClassifier.fit
+
+    def fit_then_warn(self, *args, **kwargs):
+        fit(self, *args, **kwargs)
+        warnings.warn(DIVERGED_LATE, ConvergenceWarning, stacklevel=2)
+        return self
+
+    monkeypatch.setattr(ScratchMLPClassifier, "fit", fit_then_warn)
+
+
+def test_train_divergence_after_an_epoch_warns_even_with_tol_0(
+    fit_diverges_late, tmp_path
+):
+    path = tmp_path / "m.npz"
+    code, out, err = run(
+        ["train", *TRAIN_BASE, "--tol", "0", "--quiet", "--output", str(path)]
+    )
+    assert code == 0, err
+    assert f"warning: {DIVERGED_LATE}" in err.splitlines()
+    assert "then training diverged" in out
+    assert path.exists()  # the weights of the last completed epoch
+
+
+def test_only_the_iteration_budget_warning_is_hidden(capsys):
+    budget = (
+        "Stochastic Optimizer: Maximum iterations (3) reached and the optimization "
+        "hasn't converged yet."
+    )
+    abnormal = "lbfgs failed to converge after 4 iterations (ABNORMAL: )."
+    with cli._warnings_as_lines(hide_budget_warning=True) as caught:
+        for message in (budget, DIVERGED_LATE, abnormal):
+            warnings.warn(message, ConvergenceWarning, stacklevel=1)
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"warning: {DIVERGED_LATE}", f"warning: {abnormal}"]
+    assert [text for _, text in caught] == [budget, DIVERGED_LATE, abnormal]
+
+
+def test_train_accepts_n_iter_no_change_inf_and_validation_fraction_0(tmp_path):
+    path = tmp_path / "m.npz"
+    argv = ["train", *TRAIN_BASE, "--quiet", "--output", str(path)]
+    code, _, err = run(
+        [*argv, "--n-iter-no-change", "inf", "--validation-fraction", "0.0"]
+    )
+    assert code == 0, err
+    model = sknnscratch.load(path)
+    assert model.n_iter_no_change == np.inf and model.validation_fraction == 0.0
+
+
+def test_optimizer_is_an_alias_of_solver(capsys):
+    parser = cli._build_parser()
+    as_solver = cli._train_params(parser.parse_args(["train", "--solver", "sgd"]))
+    as_optimizer = cli._train_params(parser.parse_args(["train", "--optimizer", "sgd"]))
+    assert as_solver == as_optimizer
+    assert as_solver["solver"] == "sgd" and "optimizer" not in as_solver
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--solver NAME, --optimizer NAME" in help_text
+    assert "--optimizer is another name for this flag" in help_text
+
+
+# --- compare: divergence ------------------------------------------------------------
+
+
+def _quick_compare(folder, *args):
+    """A compare run of a moment, without plots, the report in folder/report."""
+    output = str(folder / "report")
+    return [
+        "compare",
+        *COMPARE_BASE,
+        "--quiet",
+        "--no-plots",
+        "--output",
+        output,
+        *args,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [("mlp", "ScratchMLPClassifier"), ("sklearn-mlp", "sklearn MLPClassifier")],
+)
+def test_compare_model_that_learned_nothing_is_an_error(
+    key, name, monkeypatch, tmp_path
+):
+    monkeypatch.setitem(PRESETS["default"], "learning_rate_init", 1e200)
+    code, out, err = run(_quick_compare(tmp_path, "--models", key))
+    assert code == 1
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "Traceback" not in err
+    assert errors[0].startswith(f"error: {name}: training diverged")
+    assert "learning_rate_init of --preset (1e+200)" in errors[0]
+    assert name not in out  # no table
+
+
+def test_compare_model_that_diverged_late_is_marked(fit_diverges_late, tmp_path):
+    code, out, err = run(_quick_compare(tmp_path, "--models", "mlp"))
+    assert code == 0, err
+    assert f"warning: {DIVERGED_LATE}" in err.splitlines()
+    row = next(line for line in out.splitlines() if line.startswith("ScratchMLP"))
+    assert row.endswith("training diverged")
+    with (tmp_path / "report" / "results.csv").open() as file:
+        assert "training diverged" in next(csv.DictReader(file))["note"]
