@@ -705,29 +705,16 @@ def _divergence_warnings(caught):
     ]
 
 
-def _learned_nothing(model, diverged):
-    """Whether a fit that warned of divergence kept no trained weights.
-
-    Current engines raise the non-finite-weights ValueError then; older ones,
-    and L-BFGS, warned and restored the initial weights instead: a model
-    that is no better than its random start must not pass for a trained one.
-    """
-    return bool(diverged) and (
-        getattr(model, "n_iter_", 1) == 0
-        or any("initial weights" in text for text in diverged)
-    )
-
-
-def _divergence_message(advice, detail=""):
+def _divergence_message(advice, detail):
     """The one-line error for a fit that diverged and left nothing usable.
 
-    ``advice`` goes on the sentence, with its leading punctuation.
+    ``advice`` goes on the sentence, with its leading punctuation; ``detail``
+    is the estimator's own message.
     """
-    message = (
+    return (
         "training diverged: the loss or the weights became infinite or NaN "
-        f"before anything usable was learned{advice}."
+        f"before anything usable was learned{advice}. Details: {detail}"
     )
-    return f"{message} Details: {detail}" if detail else message
 
 
 # --- compare --------------------------------------------------------------------
@@ -845,7 +832,7 @@ def _run_compare(args, argv):
             except ValueError as exc:  # what the parameter checks cannot see
                 raise CLIError(_compare_fit_error(key, exc, params)) from None
             if key in ("mlp", "sklearn-mlp"):
-                _check_diverged(key, model, result, caught[n_caught:], params)
+                _mark_if_diverged(model, result, caught[n_caught:])
             results.append(result)
             if key == "mlp":
                 scratch_model = model
@@ -906,25 +893,20 @@ def _compare_rate_advice(params):
     )
 
 
-def _check_diverged(key, model, result, caught, params):
-    """Refuse a model that learned nothing; flag one that diverged in its row.
+def _mark_if_diverged(model, result, caught):
+    """Flag a model that diverged in its row of the table.
 
     ``caught`` holds the warnings of this model's fit.  A fit that diverged
-    after some epochs keeps the weights of the last completed one: its row
-    stays, marked, so that its accuracy is not read as that of a sound run.
+    after some epochs keeps the weights of the last completed one (one that
+    learned nothing raises, see ``_compare_fit_error``): its row stays,
+    marked, so that its accuracy is not read as that of a sound run.
+    scikit-learn's MLPClassifier does not warn, but its loss curve shows it.
     """
-    diverged = _divergence_warnings(caught)
     curve = getattr(model, "loss_curve_", None)
-    if curve is not None and not np.isfinite(curve).all():
-        diverged.append("the training loss became infinite or NaN")
-    if not diverged:
-        return
-    if _learned_nothing(model, diverged):
-        advice = _compare_rate_advice(params)
-        raise CLIError(
-            f"{_MODEL_NAMES[key]}: {_divergence_message(advice, diverged[0])}"
-        )
-    result.note = _join_notes(result.note, "training diverged")
+    if _divergence_warnings(caught) or (
+        curve is not None and not np.isfinite(curve).all()
+    ):
+        result.note = _join_notes(result.note, "training diverged")
 
 
 def _check_svc_train_size(svc_train_size, train_size):
@@ -1387,8 +1369,6 @@ def _run_train(args, argv):
         model.__dict__.pop("_on_epoch_end", None)
     seconds = time.perf_counter() - started
     diverged = _divergence_warnings(caught)
-    if _learned_nothing(model, diverged):
-        raise CLIError(_divergence_message(_train_rate_advice(model, args)))
 
     try:
         accuracy = model.score(data.X_test, data.y_test)
