@@ -228,8 +228,8 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
     snapshot = np.empty_like(params)
     optimizer_snapshot = None
     n_epochs = 1 if config.single_epoch else config.max_iter
-    # Epochs this run completes; a divergence before the first leaves nothing
-    # of this run to keep.
+    # The first epoch of this run: a divergence before it completes leaves
+    # nothing of this run to keep.
     first_epoch = len(state.history["epoch"]) + 1
     metric = METRICS[config.metric]
     val_key = f"val_{config.metric}"
@@ -245,6 +245,7 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
             # The running training score, summed batch by batch (see metrics).
             score_statistics = 0.0
             batches_done = 0
+            diverged_loss = None
             try:
                 for start in range(0, n_samples, batch_size):
                     stop = min(start + batch_size, n_samples)
@@ -256,17 +257,8 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
                         batch.X, batch.Y, batch.sample_weight, config.alpha
                     )
                     if not np.isfinite(loss):
-                        _restore(network, optimizer, snapshot, optimizer_snapshot)
-                        return _diverged(
-                            network,
-                            train,
-                            state,
-                            config,
-                            epoch,
-                            first_epoch,
-                            loss,
-                            schedule,
-                        )
+                        diverged_loss = loss
+                        break
                     optimizer.update(params, grads, schedule.learning_rate)
                     loss_sum += loss * (stop - start)
                     # Weighted by sample weight, like the validation score.
@@ -293,21 +285,27 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
 
             # The optimizer state too: a squared gradient that overflowed to
             # inf leaves the weights finite but frozen (g / sqrt(inf) = 0).
-            if not np.isfinite(params).all() or not all(
-                np.isfinite(value).all()
-                for value in optimizer.state_dict().values()
-                if isinstance(value, np.ndarray)
+            if diverged_loss is None and (
+                not np.isfinite(params).all()
+                or not all(
+                    np.isfinite(value).all()
+                    for value in optimizer.state_dict().values()
+                    if isinstance(value, np.ndarray)
+                )
             ):
+                diverged_loss = np.inf
+            if diverged_loss is not None:
                 _restore(network, optimizer, snapshot, optimizer_snapshot)
+                completed = epoch - first_epoch
                 return _diverged(
                     network,
                     train,
                     state,
                     config,
-                    epoch,
-                    first_epoch,
-                    np.inf,
                     schedule,
+                    epoch,
+                    completed,
+                    diverged_loss,
                 )
 
             state.n_iter += 1
@@ -429,12 +427,12 @@ def _restore(network, optimizer, params, optimizer_state):
     optimizer.load_state_dict(optimizer_state)
 
 
-def _diverged(network, train, state, config, epoch, first_epoch, loss, schedule):
+def _diverged(network, train, state, config, schedule, epoch, completed, loss):
     """End a run whose loss or weights became non-finite in ``epoch``.
 
     The weights of the last completed epoch are back in place (the caller
     restored them). They are kept, with a warning, only when this run
-    completed an epoch and one forward pass over the training rows gives
+    ``completed`` an epoch and one forward pass over the training rows gives
     finite outputs with them: weights of 1e200 are finite, yet useless.
     Otherwise :class:`DivergenceError`.
     """
@@ -443,7 +441,7 @@ def _diverged(network, train, state, config, epoch, first_epoch, loss, schedule)
         "or scale the input features (e.g. StandardScaler)."
     )
     what = f"Training diverged in epoch {epoch}: the loss became {loss}."
-    if epoch == first_epoch:
+    if not completed:
         raise DivergenceError(f"{what} No epoch completed. {advice}")
     _finish(network, state, config)
     if not np.isfinite(network.predict(train.X)).all():
