@@ -170,3 +170,20 @@ def _regressor_dtypes_agree(seed):
 def test_seed_dependent_assertion_holds_for_most_other_seeds(assertion, seeds):
     passed = [seed for seed in seeds if assertion(seed)]
     assert len(passed) >= 3, f"passed for seeds {passed} of {seeds}"
+
+
+def test_the_swapped_import_does_not_leak():
+    # The vendored module binds our estimators to scikit-learn's names in its
+    # own namespace only: scikit-learn's module, and the CLI's scikit-learn
+    # twin in `sknnscratch compare`, keep scikit-learn's classes.
+    import sklearn.neural_network
+    import test_sklearn_mlp
+    from sklearn.neural_network import _multilayer_perceptron
+
+    from sknnscratch import cli
+
+    assert test_sklearn_mlp.MLPClassifier is ScratchMLPClassifier
+    assert test_sklearn_mlp.MLPRegressor is ScratchMLPRegressor
+    assert sklearn.neural_network.MLPClassifier is _multilayer_perceptron.MLPClassifier
+    assert sklearn.neural_network.MLPRegressor is _multilayer_perceptron.MLPRegressor
+    assert cli.MLPClassifier is _multilayer_perceptron.MLPClassifier
