@@ -556,8 +556,22 @@ def interrupt_on_step(monkeypatch, step, how):
     return calls
 
 
-def test_ctrl_c_stops_at_the_batch_boundary(iris, monkeypatch):
+@pytest.fixture
+def sigint_handler():
+    """Install a SIGINT handler for one test; the previous one comes back after.
+
+    The handler pytest starts with is inherited, not chosen by the suite: a
+    shell starts ``pytest &`` (a CI step, a script running two suites at
+    once) with Ctrl-C ignored, and Python then keeps SIG_IGN.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    yield lambda handler: signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_stops_at_the_batch_boundary(iris, monkeypatch, sigint_handler):
     X, y = iris
+    sigint_handler(signal.default_int_handler)
     calls = interrupt_on_step(monkeypatch, step=7, how="signal")
     clf = ScratchMLPClassifier(batch_size=50, max_iter=100, random_state=0)
     with pytest.warns(UserWarning, match="interrupted by user in epoch 3 after 1"):
@@ -567,6 +581,81 @@ def test_ctrl_c_stops_at_the_batch_boundary(iris, monkeypatch):
     assert np.isfinite(clf.predict_proba(X)).all()
     # The handler is removed again: Ctrl-C outside fit raises as usual.
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def application_handler(heard):
+    """A SIGINT handler of an application's own (``asyncio.run``, a server)."""
+
+    def handler(signum, frame):
+        # True when the fit had already stopped and put this handler back.
+        heard.append(signal.getsignal(signal.SIGINT) is handler)
+
+    return handler
+
+
+def test_ctrl_c_under_an_application_handler(iris, monkeypatch, sigint_handler):
+    # The same clean stop, and the application hears of the Ctrl-C once,
+    # after the fit stopped, instead of losing it.
+    X, y = iris
+    heard = []
+    handler = application_handler(heard)
+    sigint_handler(handler)
+    calls = interrupt_on_step(monkeypatch, step=7, how="signal")
+    clf = ScratchMLPClassifier(batch_size=50, max_iter=100, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted by user in epoch 3 after 1"):
+        clf.fit(X, y)
+    assert calls["n"] == 7 and clf.n_iter_ == 2
+    assert heard == [True]
+    assert signal.getsignal(signal.SIGINT) is handler
+
+
+@pytest.mark.parametrize("installed", ["default", "application"])
+def test_ctrl_c_stops_lbfgs_between_iterations(iris, sigint_handler, installed):
+    X, y = iris
+    heard = []
+    handler = (
+        signal.default_int_handler
+        if installed == "default"
+        else application_handler(heard)
+    )
+    sigint_handler(handler)
+
+    def ctrl_c_in_iteration_3(record):
+        if record["epoch"] == 3:
+            signal.raise_signal(signal.SIGINT)
+
+    clf = ScratchMLPClassifier(solver="lbfgs", max_iter=100, random_state=0)
+    clf._on_epoch_end = ctrl_c_in_iteration_3
+    with pytest.warns(UserWarning, match="interrupted by user after 3 L-BFGS"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 3
+    assert heard == ([] if installed == "default" else [True])
+    assert signal.getsignal(signal.SIGINT) is handler
+
+
+@pytest.mark.parametrize("disposition", [signal.SIG_IGN, signal.SIG_DFL])
+def test_ignored_or_fatal_ctrl_c_is_left_alone(
+    iris, monkeypatch, sigint_handler, disposition
+):
+    # SIG_IGN: the process was told to ignore Ctrl-C; SIG_DFL: Ctrl-C kills it.
+    X, y = iris
+    sigint_handler(disposition)
+    original = optimizers_module.Optimizer.update
+    during_fit = set()
+
+    def update(self, params, grads, learning_rate):
+        during_fit.add(signal.getsignal(signal.SIGINT))
+        if disposition == signal.SIG_IGN:
+            signal.raise_signal(signal.SIGINT)
+        return original(self, params, grads, learning_rate)
+
+    monkeypatch.setattr(optimizers_module.Optimizer, "update", update)
+    clf = quiet_fit(
+        ScratchMLPClassifier(batch_size=50, max_iter=5, random_state=0), X, y
+    )
+    assert clf.n_iter_ == 5
+    assert during_fit == {disposition}
+    assert signal.getsignal(signal.SIGINT) is disposition
 
 
 def test_keyboard_interrupt_mid_update_restores_the_epoch_start(iris, monkeypatch):

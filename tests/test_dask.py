@@ -130,6 +130,11 @@ def comparable(cv_results):
 def cluster():
     # Spawned workers inherit this process's environment and the nanny adds
     # distributed.nanny.pre-spawn-environ: clear the BLAS variables of both.
+    # The nannies also write variables of their own (PYTHONHASHSEED,
+    # __DASK_PARENT_PID) into this process's os.environ, for good: put it
+    # back, so that the subprocesses of later tests do not depend on whether
+    # this module ran first.
+    environ = dict(os.environ)
     with pytest.MonkeyPatch.context() as mp:
         for name in BLAS_ENV:
             mp.delenv(name, raising=False)
@@ -140,8 +145,13 @@ def cluster():
                 processes=True,
                 dashboard_address=None,
             )
-    with cluster:
-        yield cluster
+    try:
+        with cluster:
+            yield cluster
+    finally:
+        for name in set(os.environ) - set(environ):
+            del os.environ[name]
+        os.environ.update(environ)
 
 
 @pytest.fixture(scope="module")

@@ -158,27 +158,38 @@ def _deferred_keyboard_interrupt():
 
     A KeyboardInterrupt raised in the middle of an optimizer update would leave
     the weights half-updated; deferring it to the batch boundary keeps the
-    model consistent. A second Ctrl-C interrupts at once. Signal handlers can
-    only be installed from the main thread, so elsewhere (joblib workers) the
-    plain KeyboardInterrupt path applies.
+    model consistent. A second Ctrl-C goes straight to the previous handler.
+
+    Any Python-level handler is deferred so, not only Python's default: an
+    application's own (``asyncio.run``'s, a server's) is called for the first
+    Ctrl-C once training has stopped and the handler is back in place (it may
+    raise). Left alone: SIG_IGN (Ctrl-C is to be ignored, as for ``command &``
+    in a shell script), SIG_DFL (Ctrl-C kills the process), and threads other
+    than the main one, which cannot install handlers (joblib workers get the
+    plain KeyboardInterrupt path).
     """
     flag = _InterruptFlag()
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous):
         yield flag
         return
 
     def handler(signum, frame):
         flag.requested = True
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, previous)
 
-    previous = signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGINT, handler)
     try:
         yield flag
     finally:
         signal.signal(signal.SIGINT, previous)
+    # Python's default would only raise the KeyboardInterrupt the loop has
+    # just turned into a clean stop; an application's handler must not miss
+    # the Ctrl-C.
+    if flag.requested and previous is not signal.default_int_handler:
+        signal.raise_signal(signal.SIGINT)
 
 
 def _evaluate(network, data, alpha, metric):
