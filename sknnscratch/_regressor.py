@@ -100,16 +100,17 @@ default='glorot_uniform'
         validation set then weigh less).
     validation_fraction : float, default=0.1
         Share of the training data held out with ``early_stopping`` when no
-        ``X_val`` is given.
+        ``X_val`` is given, in ``[0, 1)`` (0 holds out no row, so early
+        stopping then needs ``X_val``).
     beta_1, beta_2 : float, default=0.9, 0.999
         Decay rates of Adam's moment estimates.
     epsilon : float, default=1e-8
         Numerical-stability term of 'adam', 'adagrad' and 'rmsprop'.
     rho : float, default=0.9
         Decay rate of 'rmsprop''s moving average of squared gradients.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
         Epochs without ``tol`` improvement before the schedule acts (stop, or
-        divide the learning rate by 5 for 'adaptive').
+        divide the learning rate by 5 for 'adaptive'); ``np.inf`` never acts.
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.
 

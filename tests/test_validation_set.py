@@ -85,6 +85,20 @@ def test_early_stopping_watches_x_val_without_holding_rows_out(case, request):
     assert model.score(X_val, y_val) == pytest.approx(model.best_validation_score_)
 
 
+def test_validation_fraction_0_needs_a_validation_set_of_your_own(digits):
+    # scikit-learn's interval for validation_fraction is [0, 1): 0 holds no
+    # row out, which early stopping accepts with X_val, and refuses without
+    # it with scikit-learn's own error from train_test_split.
+    X_train, X_val, y_train, y_val = digits
+    model = ScratchMLPClassifier(
+        early_stopping=True, validation_fraction=0.0, max_iter=3, random_state=0
+    )
+    quiet(model.fit, X_train, y_train, X_val=X_val, y_val=y_val)
+    assert model.t_ == model.n_iter_ * len(X_train)
+    with pytest.raises(ValueError, match="test_size=0.0 should be either positive"):
+        model.fit(X_train, y_train)
+
+
 def test_early_stopping_on_validation_loss_keeps_the_lowest_loss(digits):
     X_train, X_val, y_train, y_val = digits
     model = quiet(
