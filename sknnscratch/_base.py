@@ -66,6 +66,21 @@ _CALLBACK_RUN_PREFIXES = (
 )
 
 
+#: Parameters that earlier versions named differently: old name -> new name.
+#: sknnscratch 0.1 called the solver ``optimizer``.
+_RENAMED_PARAMETERS = {"optimizer": "solver"}
+
+
+def _renamed_parameters(values):
+    """``values`` (a pickle's state, a model file's parameters) with the names
+    of earlier versions replaced by today's, so that old models still load."""
+    values = dict(values)
+    for old, new in _RENAMED_PARAMETERS.items():
+        if old in values and new not in values:
+            values[new] = values.pop(old)
+    return values
+
+
 def _package_version():
     # Read at call time: the package's __init__ imports this module before it
     # defines __version__.
@@ -245,11 +260,8 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state):
-        state = dict(state)
+        state = _renamed_parameters(state)
         saved = state.pop("_sknnscratch_version", None)
-        # sknnscratch 0.1 named the solver parameter ``optimizer``.
-        if "optimizer" in state and "solver" not in state:
-            state["solver"] = state.pop("optimizer")
         current = _package_version()
         if saved != current:
             warnings.warn(

@@ -2,9 +2,8 @@
 
 What is particular to regression lives here: real-valued (multi-output)
 targets, an identity output layer (exp for the Poisson loss), :math:`R^2` as
-the score. Everything shared
-with ScratchMLPClassifier (parameters, validation, the training run) is in
-:mod:`sknnscratch._base`.
+the score. Everything shared with ScratchMLPClassifier (parameters,
+validation, the training run) is in :mod:`sknnscratch._base`.
 """
 
 import numpy as np

@@ -66,6 +66,8 @@ import numpy as np
 import sklearn
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import _package_version, _renamed_parameters
+
 __all__ = ["save", "load", "ModelFileError"]
 
 #: Value of the JSON ``format`` field: tells our files from any other zip.
@@ -143,12 +145,6 @@ def _estimator_classes():
         "ScratchMLPRegressor": ScratchMLPRegressor,
         "AverageDarknessClassifier": AverageDarknessClassifier,
     }
-
-
-def _package_version():
-    from . import __version__
-
-    return __version__
 
 
 # --- encoding -------------------------------------------------------------------
@@ -757,12 +753,12 @@ def _load_bytes(data, path):
         )
     estimator_class = classes[class_name]
     decoder = _Decoder(arrays)
-    params = {
-        k: decoder.decode(v, f"parameter {k!r}") for k, v in document["params"].items()
-    }
-    # sknnscratch 0.1 named the solver parameter ``optimizer``.
-    if "optimizer" in params and "solver" not in params:
-        params["solver"] = params.pop("optimizer")
+    params = _renamed_parameters(
+        {
+            k: decoder.decode(v, f"parameter {k!r}")
+            for k, v in document["params"].items()
+        }
+    )
     known = estimator_class().get_params(deep=False)
     unknown = sorted(set(params) - set(known))
     if unknown:
