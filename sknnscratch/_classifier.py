@@ -9,6 +9,7 @@ ScratchMLPRegressor (parameters, validation, the training run) is in
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
@@ -439,6 +440,11 @@ n_labels), default=None
 
     def _checked_labels(self, y, name):
         """Labels as a 1-d array (or an indicator matrix), and their kind."""
+        if sp.issparse(y):
+            # A sparse indicator matrix, as scikit-learn accepts; the network
+            # trains on a dense one (one byte per entry, see
+            # _as_training_targets).
+            y = y.toarray()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -559,8 +565,8 @@ n_labels), default=None
         weights = per_class[class_index].astype(X.dtype) * base
         if not weights.sum() > 0:
             raise ValueError(
-                "Every row weighs 0 once class_weight is applied (the classes "
-                "of y all have weight 0): nothing to learn."
+                "Every row weighs 0 once class_weight multiplies sample_weight: "
+                "nothing to learn."
             )
         return weights
 

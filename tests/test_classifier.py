@@ -794,6 +794,17 @@ def test_bad_class_weights_are_refused_naming_the_class(
     assert_unchanged(fitted, model, X)
 
 
+def test_a_sparse_multilabel_indicator_is_accepted():
+    # As scikit-learn's MLPClassifier accepts it; predictions are dense.
+    X, Y = make_multilabel_classification(n_samples=40, n_classes=3, random_state=0)
+    params = dict(max_iter=5, random_state=0)
+    dense = quiet_fit(ScratchMLPClassifier(**params), X, Y)
+    sparse = quiet_fit(ScratchMLPClassifier(**params), X, sp.csr_matrix(Y))
+    assert_array_equal(sparse.predict_proba(X), dense.predict_proba(X))
+    with pytest.raises(ValueError, match=r"must hold only 0 and 1.*\[0, 2\]"):
+        ScratchMLPClassifier(**params).fit(X, sp.csr_matrix(2 * Y))
+
+
 def test_class_weights_that_zero_every_row_are_refused(iris):
     X, y = iris
     clf = ScratchMLPClassifier(class_weight={1: 0}, max_iter=2, random_state=0)
