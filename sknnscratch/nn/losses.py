@@ -144,8 +144,13 @@ def huber_delta(y_true, y_out, out_activation, out):
 
 
 def poisson_per_sample(y_true, y_out, out_activation):
-    r"""Half Poisson deviance :math:`\sum_k y_k \log(y_k / a_k) - y_k + a_k`."""
-    return (xlogy(y_true, y_true / y_out) - y_true + y_out).sum(axis=1)
+    r"""Half Poisson deviance :math:`\sum_k y_k \log(y_k / a_k) - y_k + a_k`.
+
+    Written as :math:`y \log y - y \log a`, not :math:`y \log(y / a)`: a
+    mean that underflows to 0 where the count is 0 is a perfect prediction
+    (0 log 0 = 0), not the NaN of 0 / 0.
+    """
+    return (xlogy(y_true, y_true) - xlogy(y_true, y_out) - y_true + y_out).sum(axis=1)
 
 
 def poisson_delta(y_true, y_out, out_activation, out):

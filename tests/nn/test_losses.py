@@ -83,3 +83,12 @@ def test_huber_values_and_bounded_gradient():
 def test_every_loss_serves_a_known_task():
     for loss in LOSSES.values():
         assert loss.tasks and loss.tasks <= {"classification", "regression"}
+
+
+def test_poisson_deviance_is_zero_where_a_zero_count_is_predicted_zero():
+    # A mean that underflowed to 0 where the count is 0 is a perfect
+    # prediction: 0 log 0 = 0, not the NaN of 0 / 0. A positive count
+    # predicted as 0 is infinitely wrong.
+    Y = np.array([[0.0, 2.0], [3.0, 0.0]])
+    A = np.array([[0.0, 2.0], [0.0, 0.0]])
+    assert_allclose(LOSSES["poisson"].per_sample(Y, A, "exp"), [0.0, np.inf])
