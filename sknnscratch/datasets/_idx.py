@@ -53,7 +53,6 @@ _MAX_DEFLATE_RATIO = 1032
 # Bytes read (and, for gzip, decompressed) per call: bounds the memory a
 # read takes beyond the array it fills.
 _PIECE_SIZE = 1 << 20
-_MAX_HEADER_SIZE = 4 + 4 * 255  # the magic number and 255 dimension sizes
 
 
 class IDXFormatError(ValueError):
@@ -129,7 +128,7 @@ def read_idx(path):
             return _read_idx_stream(f, info.st_size, name)
         # A pipe or device has no size to check against: read it whole.
         raw = f.read()
-    return _read_idx_stream(io.BytesIO(raw), len(raw), name)
+    return _read_idx_bytes(raw, name)
 
 
 def write_idx(path, array):
@@ -214,40 +213,6 @@ def _read_idx_bytes(raw, path):
     :func:`read_idx`; ``path`` is used in messages.
     """
     return _read_idx_stream(io.BytesIO(raw), len(raw), os.fspath(path))
-
-
-def _decompress_if_gzip(raw, path):
-    """Decompress ``raw`` if it is gzip data; ``path`` is used in messages.
-
-    Returns the IDX header followed by exactly the payload it declares, so
-    that :func:`_parse_idx` can parse it.  Decompression stops there: a
-    stream that decompresses to more (a compression bomb, a second member,
-    extra bytes) is refused without inflating the rest.  Prefer
-    :func:`_read_idx_bytes`, which does not copy the payload twice.
-    """
-    name = os.fspath(path)
-    if not _is_gzip(raw[:2], name):
-        return raw
-    with _gzip_errors(name), gzip.GzipFile(fileobj=io.BytesIO(raw), mode="rb") as f:
-        header = _read_header(f, name)
-        _check_gzip_can_hold(header, len(raw), name)
-        data = bytearray(len(header.raw) + header.nbytes)
-        data[: len(header.raw)] = header.raw
-        _read_payload(f, memoryview(data)[len(header.raw) :], header, name)
-    return data
-
-
-def _parse_idx(data, path):
-    """Parse uncompressed IDX bytes into a native-endian array."""
-    name = os.fspath(path)
-    header = _read_header(io.BytesIO(data[:_MAX_HEADER_SIZE]), name)
-    _check_uncompressed_size(header, len(data), name)
-    # frombuffer gives a read-only view of the bytes; astype copies it into a
-    # writable array in native byte order, which is what NumPy code expects.
-    array = np.frombuffer(
-        data, header.dtype, count=header.count, offset=len(header.raw)
-    )
-    return array.astype(header.dtype.newbyteorder("="), copy=True).reshape(header.shape)
 
 
 def _is_gzip(first_bytes, name):

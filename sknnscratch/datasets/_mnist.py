@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._idx import IDXFormatError, _decompress_if_gzip, _parse_idx, _read_bytes
+from ._idx import IDXFormatError, _read_bytes, _read_idx_bytes
 
 __all__ = [
     "ChecksumError",
@@ -476,7 +476,7 @@ def _read_checked(path, verify_checksum):
         sums_file = path.parent / sums_name
         if sums_file.is_file():
             _verify_checksum(path, raw, sums_file)
-    return _parse_idx(_decompress_if_gzip(raw, path), path)
+    return _read_idx_bytes(raw, path)
 
 
 def _verify_checksum(path, raw, sums_file):
