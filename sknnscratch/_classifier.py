@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
     check_classification_targets,
     type_of_target,
     unique_labels,
@@ -37,6 +38,41 @@ _OUTPUT_ACTIVATION = {
 #: The kind of a (not multilabel) target by its number of classes; more than
 #: two is 'multiclass'.
 _LABEL_TYPE_BY_COUNT = {1: "single", 2: "binary"}
+
+
+def class_weight_per_class(class_weight, classes):
+    """A ``class_weight`` dict as one weight per class of ``classes``.
+
+    Each weight must be a finite number of at least 0, and one at least
+    positive: a negative weight would train the model to misclassify its
+    class, and all zeros train nothing. Classes the dict leaves out weigh 1.
+    (The command line checks ``--class-weight`` with it too, against the ten
+    digits.)
+    """
+    unknown = set(class_weight) - set(classes.tolist())
+    if unknown:
+        raise ValueError(
+            f"class_weight has classes not in the data: {sorted(unknown)}."
+        )
+    for label, weight in class_weight.items():
+        if not (
+            isinstance(weight, Real)
+            and not isinstance(weight, bool)
+            and np.isfinite(weight)
+            and weight >= 0
+        ):
+            raise ValueError(
+                f"class_weight of class {label!r} must be a finite number of at "
+                f"least 0, got {weight!r}."
+            )
+    per_class = np.array(
+        [class_weight.get(c, 1.0) for c in classes.tolist()], dtype=np.float64
+    )
+    if not per_class.any():
+        raise ValueError(
+            "class_weight gives every class a weight of 0: nothing to learn."
+        )
+    return per_class
 
 
 class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
@@ -415,8 +451,10 @@ n_labels), default=None
             self._set_label_metadata(y, y_type, classes, incremental)
         else:
             self._check_same_kind(y_type, "y")
-            if incremental and classes is not None:
-                self._check_same_classes_as_last_call(classes)
+            if incremental:
+                # scikit-learn's own check: classes may be repeated, not
+                # changed (a ValueError in its words).
+                _check_partial_fit_first_call(self, classes)
         if self._label_type == "multilabel-indicator":
             return self._indicator_matrix(y, "y"), None
         if self.warm_start and not first_pass and not incremental:
@@ -470,17 +508,6 @@ n_labels), default=None
             raise ValueError(
                 f"{name} is {y_type} but the model was fitted on "
                 f"{self._label_type} targets."
-            )
-
-    def _check_same_classes_as_last_call(self, classes):
-        """partial_fit's ``classes`` may be repeated, never changed."""
-        if self._label_type == "multilabel-indicator":
-            return
-        classes = unique_labels(classes)
-        if not np.array_equal(classes, self.classes_):
-            raise ValueError(
-                f"`classes={classes!r}` is not the same as on last call to "
-                f"partial_fit, was: {self.classes_!r}"
             )
 
     def _indicator_matrix(self, y, name):
@@ -561,7 +588,7 @@ n_labels), default=None
             self._class_counts = counts
             per_class = counts.sum() / (len(self.classes_) * np.maximum(counts, 1e-12))
         else:
-            per_class = self._class_weight_per_class()
+            per_class = class_weight_per_class(self.class_weight, self.classes_)
         weights = per_class[class_index].astype(X.dtype) * base
         if not weights.sum() > 0:
             raise ValueError(
@@ -569,36 +596,3 @@ n_labels), default=None
                 "nothing to learn."
             )
         return weights
-
-    def _class_weight_per_class(self):
-        """The ``class_weight`` dict as one weight per class of ``classes_``.
-
-        Each weight must be a finite number of at least 0, and one at least
-        positive: a negative weight would train the model to misclassify its
-        class, and all zeros train nothing.
-        """
-        unknown = set(self.class_weight) - set(self.classes_.tolist())
-        if unknown:
-            raise ValueError(
-                f"class_weight has classes not in the data: {sorted(unknown)}."
-            )
-        for label, weight in self.class_weight.items():
-            if not (
-                isinstance(weight, Real)
-                and not isinstance(weight, bool)
-                and np.isfinite(weight)
-                and weight >= 0
-            ):
-                raise ValueError(
-                    f"class_weight of class {label!r} must be a finite number of "
-                    f"at least 0, got {weight!r}."
-                )
-        per_class = np.array(
-            [self.class_weight.get(c, 1.0) for c in self.classes_.tolist()],
-            dtype=np.float64,
-        )
-        if not per_class.any():
-            raise ValueError(
-                "class_weight gives every class a weight of 0: nothing to learn."
-            )
-        return per_class

@@ -44,8 +44,9 @@ from tqdm import tqdm
 
 from . import __version__
 from ._baseline import AverageDarknessClassifier
-from ._classifier import ScratchMLPClassifier
+from ._classifier import ScratchMLPClassifier, class_weight_per_class
 from .datasets import ChecksumError, IDXFormatError, load_mnist_split
+from .nn.training import DivergenceError, DivergenceWarning
 from .persistence import ModelFileError
 from .persistence import load as load_model
 from .persistence import save as save_model
@@ -294,20 +295,15 @@ def _class_weight(text):
                 f"class {label} is given twice in {text!r}"
             )
         try:
-            weight = float(weight_text)
+            weights[label] = float(weight_text)
         except ValueError:
-            weight = None
-        if weight is None or not np.isfinite(weight) or weight < 0:
             raise argparse.ArgumentTypeError(
-                f"the weight of class {label} must be a finite number of 0 or "
-                f"more, got {weight_text!r}"
-            )
-        weights[label] = weight
-    # Classes left out weigh 1, so only a list of all ten can weigh nothing.
-    if set(weights) == set(_DIGITS) and not any(weights.values()):
-        raise argparse.ArgumentTypeError(
-            f"every class has weight 0 in {text!r}: there would be nothing to learn"
-        )
+                f"the weight of class {label} must be a number, got {weight_text!r}"
+            ) from None
+    try:  # the estimator's own check of the weights
+        class_weight_per_class(weights, np.asarray(_DIGITS))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(_one_line(exc)) from None
     return weights
 
 
@@ -687,21 +683,24 @@ def _warnings_as_lines(hide_budget_warning):
         yield caught
 
 
-#: How scikit-learn's MLP, and ScratchMLPClassifier like it, begin the
-#: ValueError of a fit that diverged before learning anything usable.
+#: How scikit-learn's MLP begins the ValueError of a fit that diverged
+#: (ScratchMLPClassifier's DivergenceError begins alike).
 _NON_FINITE_WEIGHTS = "Solver produced non-finite parameter weights"
 
 
 def _is_divergence_error(exc):
-    return str(exc).startswith(_NON_FINITE_WEIGHTS)
+    """Whether a fit's ValueError says it diverged and kept nothing usable.
+
+    Ours raise :class:`~sknnscratch.nn.training.DivergenceError`; scikit-learn's
+    MLPClassifier (``compare``) a plain ValueError known by its wording.
+    """
+    return isinstance(exc, DivergenceError) or str(exc).startswith(_NON_FINITE_WEIGHTS)
 
 
 def _divergence_warnings(caught):
     """The texts of the warnings in ``caught`` that report a diverged fit."""
     return [
-        text
-        for category, text in caught
-        if issubclass(category, ConvergenceWarning) and "diverged" in text.lower()
+        text for category, text in caught if issubclass(category, DivergenceWarning)
     ]
 
 

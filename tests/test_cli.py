@@ -21,6 +21,7 @@ import sknnscratch
 from sknnscratch import AverageDarknessClassifier, ScratchMLPClassifier, cli
 from sknnscratch.cli import main
 from sknnscratch.datasets import load_mnist
+from sknnscratch.nn.training import DivergenceWarning
 from sknnscratch.plotting import REPORT_PLOTS
 from sknnscratch.presets import MNIST_DEFAULT, PRESETS
 
@@ -865,25 +866,31 @@ BAD_INPUTS = {
         "train",
         _args("--class-weight=0:-1"),
         2,
-        "weight of class 0 must be a finite number of 0 or more, got '-1'",
+        "class_weight of class 0 must be a finite number of at least 0, got -1.0",
     ),
     "class-weight-nan": (
         "train",
         _args("--class-weight", "3:nan"),
         2,
-        "weight of class 3 must be a finite number",
+        "class_weight of class 3 must be a finite number",
     ),
     "class-weight-inf": (
         "train",
         _args("--class-weight", "0:1,8:inf"),
         2,
-        "weight of class 8 must be a finite number",
+        "class_weight of class 8 must be a finite number",
     ),
     "class-weight-all-zero": (
         "train",
         _args("--class-weight", ",".join(f"{digit}:0" for digit in range(10))),
         2,
-        "every class has weight 0",
+        "class_weight gives every class a weight of 0",
+    ),
+    "class-weight-not-a-number": (
+        "train",
+        _args("--class-weight", "0:heavy"),
+        2,
+        "the weight of class 0 must be a number, got 'heavy'",
     ),
     "class-weight-class-10": (
         "train",
@@ -1000,11 +1007,11 @@ def test_train_divergence_before_any_epoch_saves_nothing(tmp_path):
     assert "Model saved" not in out and not path.exists()
 
 
-#: The ConvergenceWarning ScratchMLPClassifier gives when training diverges
+#: The DivergenceWarning ScratchMLPClassifier gives when training diverges
 #: after some epochs: it keeps the weights of the last completed epoch.
 DIVERGED_LATE = (
     "Training diverged in epoch 2: the loss became inf. Training stopped and kept "
-    "the weights of epoch 1, the last completed. Try a lower learning_rate_init."
+    "the weights of epoch 1 (the last completed). Try a lower learning_rate_init."
 )
 
 
@@ -1019,7 +1026,7 @@ def fit_diverges_late(monkeypatch):
 
     def fit_then_warn(self, *args, **kwargs):
         fit(self, *args, **kwargs)
-        warnings.warn(DIVERGED_LATE, ConvergenceWarning, stacklevel=2)
+        warnings.warn(DIVERGED_LATE, DivergenceWarning, stacklevel=2)
         return self
 
     monkeypatch.setattr(ScratchMLPClassifier, "fit", fit_then_warn)
@@ -1039,17 +1046,25 @@ def test_train_divergence_after_an_epoch_warns_even_with_tol_0(
 
 
 def test_only_the_iteration_budget_warning_is_hidden(capsys):
-    budget = (
-        "Stochastic Optimizer: Maximum iterations (3) reached and the optimization "
-        "hasn't converged yet."
+    # The warnings of real fits: the two budgets that ran out (epochs and
+    # L-BFGS iterations) are hidden; a divergence and an L-BFGS line search
+    # that failed (digits x 1000: scipy's ABNORMAL) are shown.
+    X, y = load_iris(return_X_y=True)
+    budget = ScratchMLPClassifier(max_iter=1, random_state=0)
+    lbfgs_budget = ScratchMLPClassifier(solver="lbfgs", max_iter=1, random_state=0)
+    abnormal = ScratchMLPClassifier(
+        solver="lbfgs", hidden_layer_sizes=(10,), random_state=0
     )
-    abnormal = "lbfgs failed to converge after 4 iterations (ABNORMAL: )."
     with cli._warnings_as_lines(hide_budget_warning=True) as caught:
-        for message in (budget, DIVERGED_LATE, abnormal):
-            warnings.warn(message, ConvergenceWarning, stacklevel=1)
-    err = capsys.readouterr().err
-    assert err.splitlines() == [f"warning: {DIVERGED_LATE}", f"warning: {abnormal}"]
-    assert [text for _, text in caught] == [budget, DIVERGED_LATE, abnormal]
+        budget.fit(X, y)
+        lbfgs_budget.fit(X, y)
+        warnings.warn(DIVERGED_LATE, DivergenceWarning, stacklevel=1)
+        abnormal.fit(X[:, :2] * 1e6, y)
+    shown = capsys.readouterr().err.splitlines()
+    assert len(caught) == 4
+    assert shown == [f"warning: {text}" for _, text in caught[2:]]
+    assert "ABNORMAL" in shown[1]
+    assert cli._divergence_warnings(caught) == [DIVERGED_LATE]
 
 
 def test_train_accepts_n_iter_no_change_inf_and_validation_fraction_0(tmp_path):

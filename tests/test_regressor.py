@@ -8,6 +8,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import xlogy
 from sklearn.base import clone
+from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -17,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sknnscratch import ScratchMLPRegressor, load, save
 from sknnscratch.nn.losses import LOSSES
+from sknnscratch.nn.training import DivergenceWarning
 
 
 @pytest.fixture(scope="module")
@@ -249,3 +251,27 @@ def test_poisson_loss_refuses_negative_targets(counts):
         model.fit(X, y - 1.0)
     with pytest.raises(ValueError, match="y_val are negative"):
         model.fit(X, y, X_val=X, y_val=-y)
+
+
+def test_divergence_with_early_stopping_keeps_the_best_epoch_and_says_so():
+    # Identity units and a step of 1 on iris: the loss grows a hundredfold
+    # or more per epoch and overflows in epoch 6. Early stopping keeps the
+    # weights of its best epoch, here the first, and the warning says so.
+    X, y = load_iris(return_X_y=True)
+    params = dict(
+        hidden_layer_sizes=100,
+        activation="identity",
+        solver="sgd",
+        learning_rate_init=1.0,
+        early_stopping=True,
+        random_state=0,
+    )
+    with pytest.warns(
+        DivergenceWarning,
+        match="diverged in epoch 6.*kept the weights of the best epoch on the "
+        "validation set",
+    ):
+        model = ScratchMLPRegressor(max_iter=20, **params).fit(X, y)
+    first = quiet_fit(ScratchMLPRegressor(max_iter=1, **params), X, y)
+    assert model.n_iter_ == 5
+    assert_array_equal(model.predict(X), first.predict(X))

@@ -38,12 +38,14 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.optimize import _check_optimize_result
 
 from .metrics import METRICS
 
 __all__ = [
     "Dataset",
     "DivergenceError",
+    "DivergenceWarning",
     "StochasticConfig",
     "TrainingState",
     "fit_lbfgs",
@@ -65,6 +67,15 @@ class DivergenceError(ValueError):
             "Solver produced non-finite parameter weights. The input data may "
             f"contain large values and need to be preprocessed. ({detail})"
         )
+
+
+class DivergenceWarning(ConvergenceWarning):
+    """Training diverged; it stopped and kept earlier weights that still work.
+
+    A ``ConvergenceWarning``, so filters written for scikit-learn's warnings
+    apply; its own class, so that a caller can tell it from a budget that ran
+    out.
+    """
 
 
 def history_keys(metric="accuracy"):
@@ -239,14 +250,12 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
     snapshot = np.empty_like(params)
     optimizer_snapshot = None
     n_epochs = 1 if config.single_epoch else config.max_iter
-    # The first epoch of this run: a divergence before it completes leaves
-    # nothing of this run to keep.
-    first_epoch = len(state.history["epoch"]) + 1
     metric = METRICS[config.metric]
     val_key = f"val_{config.metric}"
 
     with _deferred_keyboard_interrupt() as interrupt:
-        for _ in range(n_epochs):
+        # completed: epochs of this run so far (of the history: of every run).
+        for completed in range(n_epochs):
             epoch = len(state.history["epoch"]) + 1
             np.copyto(snapshot, params)
             optimizer_snapshot = _copy_state(optimizer.state_dict(), optimizer_snapshot)
@@ -307,7 +316,6 @@ def fit_stochastic(network, optimizer, schedule, train, validation, config, stat
                 diverged_loss = np.inf
             if diverged_loss is not None:
                 _restore(network, optimizer, snapshot, optimizer_snapshot)
-                completed = epoch - first_epoch
                 return _diverged(
                     network,
                     train,
@@ -442,31 +450,47 @@ def _diverged(network, train, state, config, schedule, epoch, completed, loss):
     """End a run whose loss or weights became non-finite in ``epoch``.
 
     The weights of the last completed epoch are back in place (the caller
-    restored them). They are kept, with a warning, only when this run
-    ``completed`` an epoch and one forward pass over the training rows gives
-    finite outputs with them: weights of 1e200 are finite, yet useless.
-    Otherwise :class:`DivergenceError`.
+    restored them); with early stopping, those of the best epoch on the
+    validation set take their place, as at any other end of training.
     """
-    advice = (
-        f"Try a lower learning_rate_init (it is {schedule.learning_rate_init:g}), "
-        "or scale the input features (e.g. StandardScaler)."
-    )
-    what = f"Training diverged in epoch {epoch}: the loss became {loss}."
-    if not completed:
-        raise DivergenceError(f"{what} No epoch completed. {advice}")
     _finish(network, state, config)
-    if not np.isfinite(network.predict(train.X)).all():
-        raise DivergenceError(
-            f"{what} The weights of epoch {epoch - 1}, the last completed, give "
-            f"non-finite outputs on the training data. {advice}"
-        )
-    warnings.warn(
-        f"{what} Training stopped and kept the weights of epoch {epoch - 1}, the "
-        f"last completed. {advice}",
-        ConvergenceWarning,
-        stacklevel=4,
+    if config.early_stopping and state.best_params is not None:
+        kept = "the weights of the best epoch on the validation set"
+    else:
+        kept = f"the weights of epoch {epoch - 1} (the last completed)"
+    _keep_or_raise(
+        network,
+        train,
+        f"Training diverged in epoch {epoch}: the loss became {loss}.",
+        kept if completed else None,
+        "epoch",
+        f"Try a lower learning_rate_init (it is {schedule.learning_rate_init:g}), "
+        "or scale the input features (e.g. StandardScaler).",
     )
     return state
+
+
+def _keep_or_raise(network, train, what, kept, step, advice):
+    """Keep the weights in place after a divergence, or raise.
+
+    ``kept`` says which weights these are, None if this run completed no
+    ``step`` (epoch or iteration) and there are none of its own. They are
+    kept, with a :class:`DivergenceWarning`, only if one forward pass over the
+    training rows gives finite outputs with them: weights of 1e200 are
+    finite, yet useless. Otherwise :class:`DivergenceError`.
+    """
+    if kept is None:
+        raise DivergenceError(f"{what} No {step} completed. {advice}")
+    if not np.isfinite(network.predict(train.X)).all():
+        raise DivergenceError(
+            f"{what} {kept[0].upper()}{kept[1:]} give non-finite outputs on the "
+            f"training data. {advice}"
+        )
+    warnings.warn(
+        f"{what} Training stopped and kept {kept}. {advice}",
+        DivergenceWarning,
+        stacklevel=5,
+    )
 
 
 def _print_epoch(record, metric):
@@ -507,17 +531,18 @@ def fit_lbfgs(
     stochastic loop keeps its last completed epoch; else
     :class:`DivergenceError`.
     """
-    initial = network.params.copy()
     started = [time.perf_counter()]
-    # The last iterate scipy reported, i.e. the last completed iteration.
-    last_iterate = [None]
+    # scipy works in float64 whatever the network's dtype.
+    initial = network.params.astype(np.float64)
+    # The last iterate scipy reported: the last completed iteration's weights.
+    last_iterate = np.empty_like(initial)
+    n_iter_before = state.n_iter
 
     def objective(flat):
         network.params[...] = flat
         loss, _ = network.loss_and_gradient(
             train.X, train.Y, train.sample_weight, alpha, training=False
         )
-        # scipy works in float64 whatever the network's dtype.
         return loss, network.grads.astype(np.float64)
 
     with _deferred_keyboard_interrupt() as interrupt:
@@ -527,7 +552,7 @@ def fit_lbfgs(
             now = time.perf_counter()
             state.n_iter += 1
             state.loss_curve.append(float(intermediate_result.fun))
-            last_iterate[0] = intermediate_result.x.copy()
+            np.copyto(last_iterate, intermediate_result.x)
             keys = history_keys(metric)
             record = dict.fromkeys(keys)
             record["epoch"] = len(state.history["epoch"]) + 1
@@ -552,7 +577,7 @@ def fit_lbfgs(
 
         result = scipy.optimize.minimize(
             objective,
-            initial.astype(np.float64),
+            initial,
             method="L-BFGS-B",
             jac=True,
             callback=callback,
@@ -565,49 +590,24 @@ def fit_lbfgs(
             stacklevel=3,
         )
     if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
-        _keep_last_lbfgs_iterate(network, train, state, last_iterate[0])
+        kept = None
+        if state.n_iter > n_iter_before:
+            network.params[...] = last_iterate
+            kept = f"the weights of iteration {state.n_iter} (the last completed)"
+        _keep_or_raise(
+            network,
+            train,
+            "L-BFGS diverged: the objective became non-finite.",
+            kept,
+            "iteration",
+            "Scale the input features (e.g. StandardScaler).",
+        )
+        state.loss = state.loss_curve[-1]
         return state
     network.params[...] = result.x
     state.loss = float(result.fun)
-    if result.status != 0 and not (interrupt.requested or stop_requested[0]):
-        _warn_lbfgs_stopped(result, min(result.nit, max_iter), max_iter)
+    if not (interrupt.requested or stop_requested[0]):
+        # scikit-learn's own check: the same ConvergenceWarning, worded as
+        # the installed scikit-learn words it, for any unconverged stop.
+        _check_optimize_result("lbfgs", result, max_iter)
     return state
-
-
-def _keep_last_lbfgs_iterate(network, train, state, last_iterate):
-    """After a non-finite objective: keep the last iterate if it is usable."""
-    what = "L-BFGS diverged: the objective became non-finite."
-    advice = "Scale the input features (e.g. StandardScaler)."
-    if last_iterate is None:
-        raise DivergenceError(f"{what} No iteration completed. {advice}")
-    network.params[...] = last_iterate
-    if not np.isfinite(network.predict(train.X)).all():
-        raise DivergenceError(
-            f"{what} The weights of iteration {state.n_iter}, the last completed, "
-            f"give non-finite outputs on the training data. {advice}"
-        )
-    state.loss = state.loss_curve[-1]
-    warnings.warn(
-        f"{what} Training stopped and kept the weights of iteration "
-        f"{state.n_iter}, the last completed. {advice}",
-        ConvergenceWarning,
-        stacklevel=4,
-    )
-
-
-def _warn_lbfgs_stopped(result, n_iter, max_iter):
-    """scikit-learn's warning for an L-BFGS run that stopped unconverged."""
-    message = (
-        f"lbfgs failed to converge after {n_iter} iteration(s) "
-        f"(status={result.status}):\n{result.message}\n"
-    )
-    if n_iter == max_iter:
-        message += (
-            "\nIncrease the number of iterations to improve the convergence "
-            f"(max_iter={max_iter})."
-        )
-    message += (
-        "\nYou might also want to scale the data as shown in:\n"
-        "    https://scikit-learn.org/stable/modules/preprocessing.html"
-    )
-    warnings.warn(message, ConvergenceWarning, stacklevel=4)
