@@ -704,15 +704,17 @@ def _divergence_warnings(caught):
     ]
 
 
-def _divergence_message(advice, detail):
+def _divergence_message(advice, exc):
     """The one-line error for a fit that diverged and left nothing usable.
 
-    ``advice`` goes on the sentence, with its leading punctuation; ``detail``
-    is the estimator's own message.
+    ``advice`` goes on the sentence, with its leading punctuation; then what
+    the estimator says happened (``exc``): ours the epoch and the loss, not
+    its own advice, which names the parameter rather than the flag.
     """
+    detail = exc.what if isinstance(exc, DivergenceError) else _one_line(exc)
     return (
         "training diverged: the loss or the weights became infinite or NaN "
-        f"before anything usable was learned{advice}. Details: {detail}"
+        f"before anything usable was learned{advice}. ({detail})"
     )
 
 
@@ -879,7 +881,7 @@ def _compare_fit_error(key, exc, params):
     name = _MODEL_NAMES[key]
     if _is_divergence_error(exc):
         advice = _compare_rate_advice(params)
-        return f"{name}: {_divergence_message(advice, _one_line(exc))}"
+        return f"{name}: {_divergence_message(advice, exc)}"
     return f"{name}: {_one_line(exc)}"
 
 
@@ -1362,7 +1364,7 @@ def _run_train(args, argv):
     except ValueError as exc:  # what the parameter check cannot see
         if _is_divergence_error(exc):
             advice = _train_rate_advice(model, args)
-            raise CLIError(_divergence_message(advice, _one_line(exc))) from None
+            raise CLIError(_divergence_message(advice, exc)) from None
         raise CLIError(_one_line(exc) + _preset_hint(exc, args)) from None
     finally:
         model.__dict__.pop("_on_epoch_end", None)
@@ -1373,7 +1375,7 @@ def _run_train(args, argv):
         accuracy = model.score(data.X_test, data.y_test)
     except ValueError as exc:  # kept weights that overflow on the test images
         advice = _train_rate_advice(model, args)
-        raise CLIError(_divergence_message(advice, _one_line(exc))) from None
+        raise CLIError(_divergence_message(advice, exc)) from None
     unit = "L-BFGS iteration" if model.solver == "lbfgs" else "epoch"
     print(
         f"Trained {_plural(model.n_iter_, unit)}"

@@ -59,14 +59,16 @@ class DivergenceError(ValueError):
     """Training diverged and left no usable weights.
 
     A ``ValueError`` whose message starts as scikit-learn's MLP's does for
-    non-finite weights, so code written for it catches and matches ours.
+    non-finite weights, so code written for it catches and matches ours; then
+    come ``what`` happened (kept as an attribute too) and the ``advice``.
     """
 
-    def __init__(self, detail):
+    def __init__(self, what, advice):
         super().__init__(
             "Solver produced non-finite parameter weights. The input data may "
-            f"contain large values and need to be preprocessed. ({detail})"
+            f"contain large values and need to be preprocessed. ({what} {advice})"
         )
+        self.what = what
 
 
 class DivergenceWarning(ConvergenceWarning):
@@ -480,11 +482,12 @@ def _keep_or_raise(network, train, what, kept, step, advice):
     finite, yet useless. Otherwise :class:`DivergenceError`.
     """
     if kept is None:
-        raise DivergenceError(f"{what} No {step} completed. {advice}")
+        raise DivergenceError(f"{what} No {step} completed.", advice)
     if not np.isfinite(network.predict(train.X)).all():
         raise DivergenceError(
             f"{what} {kept[0].upper()}{kept[1:]} give non-finite outputs on the "
-            f"training data. {advice}"
+            "training data.",
+            advice,
         )
     warnings.warn(
         f"{what} Training stopped and kept {kept}. {advice}",
