@@ -21,8 +21,9 @@ accuracy mostly rising) as the loaded model trains a few more epochs.
    which Python objects to build and how. Only load files you trust, such as
    ones you wrote yourself. Also load them with the same versions of
    sknnscratch, scikit-learn and NumPy that wrote them. To exchange models
-   with others, :mod:`sknnscratch.persistence` writes a pickle-free format
-   whose loading runs no code from the file.
+   with others, :func:`sknnscratch.save` writes a safetensors file (the
+   weights as tensors and one JSON document) whose loading, with
+   :func:`sknnscratch.load`, runs no code from the file.
 """
 
 import argparse

@@ -346,6 +346,12 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             )
         return sizes, activations, [float(r) for r in rates]
 
+    def _check_parameters(self):
+        """Every check ``fit`` makes of the parameters alone: scikit-learn's
+        constraints, then the per-layer rules (a loaded model's too)."""
+        self._validate_params()
+        self._layer_plan()
+
     def _checked_sample_weight(self, sample_weight, X, name="sample_weight"):
         if sample_weight is None:
             return None

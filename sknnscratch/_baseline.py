@@ -9,6 +9,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._fitted_state import Labels, Tensor, input_state
+
 __all__ = ["AverageDarknessClassifier"]
 
 
@@ -66,6 +68,22 @@ class AverageDarknessClassifier(ClassifierMixin, BaseEstimator):
     >>> clf.predict([[1, 1], [7, 9]])
     array(['light', 'dark'], dtype='<U5')
     """
+
+    _parameter_constraints: dict = {}
+
+    #: Every fitted attribute and its rules; model files hold exactly these
+    #: (see _fitted_state.py).
+    _fitted_state = {
+        **input_state(),
+        "classes_": Labels("classes"),
+        "class_darkness_": Tensor(
+            "class_darkness", (np.dtype(np.float64),), lambda f: (len(f["classes_"]),)
+        ),
+    }
+
+    def _check_parameters(self):
+        """Every check of the parameters alone (there are none to check)."""
+        self._validate_params()
 
     def fit(self, X, y, sample_weight=None):
         """Compute the mean darkness of each class.

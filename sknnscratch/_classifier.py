@@ -23,6 +23,17 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import column_or_1d
 
 from ._base import COMMON_PARAMETER_CONSTRAINTS, BaseScratchMLP
+from ._fitted_state import (
+    NETWORK_STATE,
+    TRAINING_STATE,
+    History,
+    Int,
+    Labels,
+    OneOf,
+    Tensor,
+    input_state,
+    optional,
+)
 from .nn.losses import LOSSES
 
 __all__ = ["ScratchMLPClassifier"]
@@ -38,6 +49,18 @@ _OUTPUT_ACTIVATION = {
 #: The kind of a (not multilabel) target by its number of classes; more than
 #: two is 'multiclass'.
 _LABEL_TYPE_BY_COUNT = {1: "single", 2: "binary"}
+
+
+def _label_types(fitted):
+    """The kinds of target ``classes_`` can belong to."""
+    count = len(fitted["classes_"])
+    return {"multilabel-indicator", _LABEL_TYPE_BY_COUNT.get(count, "multiclass")}
+
+
+def _n_outputs(fitted):
+    """Output units: one for a single class or two classes, else one per class."""
+    single_output = fitted["_label_type"] in ("single", "binary")
+    return 1 if single_output else len(fitted["classes_"])
 
 
 def class_weight_per_class(class_weight, classes):
@@ -235,6 +258,25 @@ default='glorot_uniform'
     }
 
     _metric = "accuracy"
+
+    #: Every fitted attribute and its rules, in an order where each rule only
+    #: looks back; model files hold exactly these (see _fitted_state.py).
+    _fitted_state = {
+        **input_state(),
+        "classes_": Labels("classes"),
+        "_label_type": OneOf(_label_types),
+        "n_outputs_": Int(low=1, rule=_n_outputs),
+        "out_activation_": OneOf(lambda f: {_OUTPUT_ACTIVATION[f["_label_type"]]}),
+        # With class_weight='balanced': the (weighted) rows seen per class.
+        "_class_counts": optional(
+            Tensor(
+                "class_counts", (np.dtype(np.float64),), lambda f: (len(f["classes_"]),)
+            )
+        ),
+        **NETWORK_STATE,
+        **TRAINING_STATE,
+        "history_": History(_metric),
+    }
 
     def __init__(
         self,

@@ -12,6 +12,15 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from ._base import COMMON_PARAMETER_CONSTRAINTS, BaseScratchMLP
+from ._fitted_state import (
+    NETWORK_STATE,
+    REGRESSION_OUTPUTS,
+    TRAINING_STATE,
+    History,
+    Int,
+    OneOf,
+    input_state,
+)
 from .nn.losses import LOSSES
 
 __all__ = ["ScratchMLPRegressor"]
@@ -174,6 +183,17 @@ default='glorot_uniform'
     }
 
     _metric = "r2"
+
+    #: Every fitted attribute and its rules, in an order where each rule only
+    #: looks back; model files hold exactly these (see _fitted_state.py).
+    _fitted_state = {
+        **input_state(),
+        "n_outputs_": Int(low=1),
+        "out_activation_": OneOf(REGRESSION_OUTPUTS),
+        **NETWORK_STATE,
+        **TRAINING_STATE,
+        "history_": History(_metric),
+    }
     _y_numeric = True
 
     def __init__(

@@ -58,7 +58,7 @@ __all__ = ["main"]
 _SEED = 0
 _IMAGE_SHAPE = (28, 28)
 _N_PIXELS = _IMAGE_SHAPE[0] * _IMAGE_SHAPE[1]
-_DEFAULT_MODEL = "model.npz"
+_DEFAULT_MODEL = "model.safetensors"
 
 #: The models ``compare`` knows, by their ``--models`` name, in table order.
 _MODEL_NAMES = {
@@ -135,7 +135,7 @@ def _build_parser():
             "  sknnscratch compare --train-size 10000 --svc-train-size 5000 "
             "--max-iter 5\n"
             "  sknnscratch train --hidden-layer-sizes 256,128 --dropout 0.2\n"
-            "  sknnscratch predict model.npz digit.png --mnist-index 0,1,2\n"
+            "  sknnscratch predict model.safetensors digit.png --mnist-index 0,1,2\n"
             "\n"
             "Run 'sknnscratch COMMAND --help' for the options of a command."
         ),
@@ -632,7 +632,7 @@ def _prepare_model_path(path):
 
 
 def _save_model(estimator, path):
-    """Save a fitted model in the pickle-free format ``predict`` loads."""
+    """Save a fitted model as a safetensors file, the format ``predict`` loads."""
     try:
         save_model(estimator, path)
     except OSError as exc:
@@ -732,7 +732,7 @@ def _add_compare_parser(commands):
             "AverageDarknessClassifier on the official 60,000 MNIST training "
             "images, score them on the 10,000 test images, print a table and "
             "write a report folder: results.md, results.csv, plots of the "
-            "ScratchMLPClassifier and the fitted model as model.npz (for "
+            "ScratchMLPClassifier and the fitted model as model.safetensors (for "
             "'sknnscratch predict'). The full run takes several minutes, most "
             "of it the SVC."
         ),
@@ -852,7 +852,7 @@ def _report_files(args):
     """The names of the files ``compare`` will write to its report folder."""
     names = ["results.md", "results.csv"]
     if "mlp" in args.models:
-        names.append("model.npz")
+        names.append("model.safetensors")
         if not args.no_plots:
             # matplotlib comes with it, but the plots will need it anyway.
             from .plotting import REPORT_PLOTS
@@ -1149,11 +1149,11 @@ def _markdown_table(results):
 
 
 def _write_report(folder, results, footnote, model, data, args, argv):
-    """Write model.npz, results.csv, the plots and results.md to ``folder``."""
+    """Write model.safetensors, results.csv, the plots and results.md to ``folder``."""
     written = []
     if model is not None:
-        _save_model(model, folder / "model.npz")
-        written.append("model.npz")
+        _save_model(model, folder / "model.safetensors")
+        written.append("model.safetensors")
     _write_csv(folder / "results.csv", results)
     written.append("results.csv")
     plots = {}
@@ -1165,13 +1165,15 @@ def _write_report(folder, results, footnote, model, data, args, argv):
     written.insert(0, "results.md")
     print(f"Report written to {folder}/: {', '.join(written)}")
     if model is None:
-        print("(no ScratchMLPClassifier in --models: no plots and no model.npz)")
+        print(
+            "(no ScratchMLPClassifier in --models: no plots and no model.safetensors)"
+        )
         return
     if args.no_plots:
         print("(plots skipped: --no-plots)")
     print(
         "Classify digits with the saved model: sknnscratch predict "
-        f"{folder / 'model.npz'} --mnist-index 0,1,2"
+        f"{folder / 'model.safetensors'} --mnist-index 0,1,2"
     )
 
 
@@ -1281,7 +1283,7 @@ def _add_train_parser(commands):
             "Train a ScratchMLPClassifier on the MNIST training images (pixels "
             "scaled to [0, 1]), print the loss after each epoch and the "
             "accuracy on the 10,000 test images, and save the model (a "
-            "pickle-free .npz, see sknnscratch.save) for 'sknnscratch predict'. "
+            "safetensors file, see sknnscratch.save) for 'sknnscratch predict'. "
             "Starts from the MNIST preset "
             "'default'; every hyperparameter flag overrides it."
         ),
@@ -1289,7 +1291,7 @@ def _add_train_parser(commands):
             "examples:\n"
             "  sknnscratch train --max-iter 5 --train-size 10000\n"
             "  sknnscratch train --hidden-layer-sizes 256,128 --activation relu,tanh "
-            "--dropout 0.2,0.1 --early-stopping --output models/deep.npz"
+            "--dropout 0.2,0.1 --early-stopping --output models/deep.safetensors"
         ),
         formatter_class=_HelpFormatter,
     )
@@ -1470,16 +1472,17 @@ def _add_predict_parser(commands):
             "to 28x28 grayscale; an image of another size is cropped to its "
             "digit and centred in 28x28 as MNIST's digits are, and one with a "
             "light background is inverted to MNIST's white digit on black. "
-            "Model files are read as arrays and JSON, never unpickled, so "
-            "loading one cannot run code (see docs/security.md)."
+            "Model files are safetensors files (the weights as tensors and one "
+            "JSON document), never unpickled, so loading one cannot run code "
+            "(see docs/security.md)."
         ),
         epilog="examples:\n"
-        "  sknnscratch predict model.npz --mnist-index 0,1,2\n"
-        "  sknnscratch predict model.npz my_digit.png digits.npy",
+        "  sknnscratch predict model.safetensors --mnist-index 0,1,2\n"
+        "  sknnscratch predict model.safetensors my_digit.png digits.npy",
         formatter_class=_HelpFormatter,
     )
     parser.add_argument(
-        "model", metavar="MODEL", help="a model saved by sknnscratch (.npz)"
+        "model", metavar="MODEL", help="a model saved by sknnscratch (.safetensors)"
     )
     parser.add_argument(
         "inputs",
@@ -1535,18 +1538,21 @@ def _load_model(path):
     path = Path(path)
     _check_file(path, "model file")
     # Never unpickle: a model file may come from anyone, and loading a pickle
-    # runs whatever code it holds. load_model reads arrays and JSON only.
+    # runs whatever code it holds. load_model reads a safetensors file: tensors
+    # and one JSON document, nothing executable.
     try:
         model = load_model(path)
     except ModelFileError as exc:
+        # The message names the file and the problem; it ends with a period.
         raise CLIError(
-            f"{path} is not a model saved by sknnscratch ({exc}); save one with "
-            "'sknnscratch train' or 'sknnscratch compare'"
+            f"cannot load the model: {exc} ('sknnscratch train' and 'sknnscratch "
+            "compare' save models)"
         ) from None
     if not isinstance(model, ScratchMLPClassifier):
         raise CLIError(
-            f"{path} holds a {type(model).__name__}, not a ScratchMLPClassifier; "
-            "save one with 'sknnscratch train' or 'sknnscratch compare'"
+            f"{path} holds a model of type {type(model).__name__}, not a "
+            "ScratchMLPClassifier; save one with 'sknnscratch train' or "
+            "'sknnscratch compare'"
         )
     try:
         check_is_fitted(model)

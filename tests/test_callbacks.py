@@ -156,8 +156,8 @@ def test_saved_model_leaves_its_callbacks_behind(digits, tmp_path):
     model = quiet_fit(
         ScratchMLPClassifier(max_iter=2, random_state=0).set_callbacks(monitor), X, y
     )
-    save(model, tmp_path / "model.npz")
-    loaded = load(tmp_path / "model.npz")
+    save(model, tmp_path / "model.safetensors")
+    loaded = load(tmp_path / "model.safetensors")
     assert not hasattr(loaded, "_skl_callbacks")
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 

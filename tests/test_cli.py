@@ -3,10 +3,12 @@
 import contextlib
 import csv
 import io
+import json
 import struct
 import subprocess
 import sys
 import warnings
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -62,7 +64,7 @@ def compare_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A model saved by ``train`` with a few flags, and the run's output."""
-    path = tmp_path_factory.mktemp("train") / "sub" / "model.npz"
+    path = tmp_path_factory.mktemp("train") / "sub" / "model.safetensors"
     argv = [
         "train",
         "--train-size",
@@ -155,9 +157,11 @@ def test_compare_writes_the_report(compare_run):
 
 
 def test_compare_saves_the_scratch_model(compare_run):
-    folder = compare_run[3]
-    model = sknnscratch.load(folder / "model.npz")
+    _, out, _, folder = compare_run
+    model = sknnscratch.load(folder / "model.safetensors")
     assert isinstance(model, ScratchMLPClassifier)
+    assert "results.md, model.safetensors, results.csv" in out
+    assert f"sknnscratch predict {folder / 'model.safetensors'} --mnist-index" in out
     assert model.n_iter_ == 2
     assert not hasattr(model, "_on_epoch_end")
 
@@ -176,7 +180,7 @@ def test_compare_without_the_mlp_writes_no_model(tmp_path):
     )
     assert code == 0, err
     assert "AverageDarknessClassifier" in out
-    assert not (tmp_path / "model.npz").exists()
+    assert not (tmp_path / "model.safetensors").exists()
     assert (tmp_path / "results.csv").exists()
 
 
@@ -211,8 +215,29 @@ def test_train_saves_a_model_with_the_flags_given(trained):
     assert str(path) in out
 
 
+def test_train_writes_a_safetensors_file(trained):
+    # Any safetensors reader opens the weights; no sknnscratch code needed.
+    from safetensors.numpy import load_file
+
+    path = trained[3]
+    model = sknnscratch.load(path)
+    tensors = load_file(path)
+    for i, (coef, intercept) in enumerate(zip(model.coefs_, model.intercepts_)):
+        np.testing.assert_array_equal(tensors[f"coefs.{i}"], coef)
+        np.testing.assert_array_equal(tensors[f"intercepts.{i}"], intercept)
+    assert tensors["coefs.0"].shape == (784, 32)
+
+
+def test_train_saves_to_model_safetensors_by_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "(default: model.safetensors)" in help_text
+    assert cli._DEFAULT_MODEL == "model.safetensors"
+
+
 def test_train_preset_none_starts_from_the_estimator_defaults(tmp_path):
-    path = tmp_path / "m.npz"
+    path = tmp_path / "m.safetensors"
     argv = ["train", "--preset", "none", "--hidden-layer-sizes", "8", "--max-iter"]
     code, _, err = run(
         [*argv, "1", "--train-size", "500", "--quiet", "--output", str(path)]
@@ -232,12 +257,12 @@ def test_train_has_a_flag_for_every_hyperparameter(capsys):
 
 def test_train_bad_activation_names_the_allowed_ones(tmp_path):
     code, out, err = run(
-        ["train", "--activation", "swish", "--output", str(tmp_path / "m.npz")]
+        ["train", "--activation", "swish", "--output", str(tmp_path / "m.safetensors")]
     )
     assert code == 1
     assert err.startswith("error: ") and err.count("\n") == 1
     assert all(name in err for name in ("swish", "relu", "tanh", "logistic"))
-    assert not (tmp_path / "m.npz").exists()
+    assert not (tmp_path / "m.safetensors").exists()
 
 
 def test_train_error_names_the_preset_value_behind_it(tmp_path):
@@ -255,7 +280,7 @@ def test_train_error_names_the_preset_value_behind_it(tmp_path):
     assert code == 1  # --output is a folder
     assert "is a folder" in err
     argv = ["train", "--optimizer", "lbfgs", "--train-size", "500"]
-    code, _, err = run([*argv, "--output", str(tmp_path / "m.npz")])
+    code, _, err = run([*argv, "--output", str(tmp_path / "m.safetensors")])
     assert code == 1
     assert f"dropout={MNIST_DEFAULT['dropout']} comes from --preset default" in err
 
@@ -357,14 +382,17 @@ def test_predict_bad_input_is_an_error(trained, tmp_path, make_input, message):
 @pytest.mark.parametrize(
     ("make_model", "message"),
     [
-        (lambda folder: folder / "missing.npz", "not found"),
-        (lambda folder: _write(folder / "text.npz", b"hello"), "not a model saved"),
+        (lambda folder: folder / "missing.safetensors", "not found"),
+        (
+            lambda folder: _write(folder / "text.safetensors", b"hello"),
+            "not a sknnscratch model file",
+        ),
         (lambda folder: _dump(folder / "model.joblib", {"a": 1}), "pickle"),
         (
-            lambda folder: _save(folder / "baseline.npz", _baseline()),
-            "holds a AverageDarknessClassifier",
+            lambda folder: _save(folder / "baseline.safetensors", _baseline()),
+            "holds a model of type AverageDarknessClassifier, not a",
         ),
-        (lambda folder: _save(folder / "iris.npz", _iris_model()), "expects 4"),
+        (lambda folder: _save(folder / "iris.safetensors", _iris_model()), "expects 4"),
     ],
     ids=["missing", "text", "pickle-refused", "not-an-mlp", "wrong-features"],
 )
@@ -404,6 +432,16 @@ def _savez(path, **arrays):
     return path
 
 
+def _old_zip_model(path):
+    """A model file as sknnscratch 0.2 wrote them: a zip (.npz) with JSON."""
+    document = {"format": "sknnscratch-model", "format_version": 1}
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("sknnscratch.json", json.dumps(document))
+        with archive.open("coefs_0.npy", "w") as member:
+            np.save(member, np.zeros((784, 4)))
+    return path
+
+
 def _dump(path, obj):
     joblib.dump(obj, path)
     return path
@@ -438,7 +476,7 @@ def tiny_model(tmp_path_factory):
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = ScratchMLPClassifier(hidden_layer_sizes=4, max_iter=1, random_state=0)
         model.fit(X, y)
-    return _save(tmp_path_factory.mktemp("tiny") / "tiny.npz", model)
+    return _save(tmp_path_factory.mktemp("tiny") / "tiny.safetensors", model)
 
 
 def run_any(argv):
@@ -650,24 +688,24 @@ BAD_INPUTS = {
     # predict: model files and indices
     "model-missing": (
         "predict",
-        lambda folder, model: [str(folder / "nope.npz"), "--mnist-index", "0"],
+        lambda folder, model: [str(folder / "nope.safetensors"), "--mnist-index", "0"],
         1,
-        "nope.npz not found",
+        "nope.safetensors not found",
     ),
     "model-random-bytes": (
         "predict",
         lambda folder, model: [
-            str(_write(folder / "r.npz", np.random.default_rng(0).bytes(1000))),
+            str(_write(folder / "r.safetensors", np.random.default_rng(0).bytes(1000))),
             "--mnist-index",
             "0",
         ],
         1,
-        "not a model saved by sknnscratch",
+        "not a sknnscratch model file",
     ),
     "model-empty-file": (
         "predict",
         lambda folder, model: [
-            str(_write(folder / "e.npz", b"")),
+            str(_write(folder / "e.safetensors", b"")),
             "--mnist-index",
             "0",
         ],
@@ -682,7 +720,17 @@ BAD_INPUTS = {
             "0",
         ],
         1,
-        "not a model saved by sknnscratch",
+        "not a sknnscratch model file",
+    ),
+    "model-from-sknnscratch-0.2": (
+        "predict",
+        lambda folder, model: [
+            str(_old_zip_model(folder / "old.npz")),
+            "--mnist-index",
+            "0",
+        ],
+        1,
+        "sknnscratch 0.2 or earlier",
     ),
     "mnist-index-10000": (
         "predict",
@@ -774,7 +822,10 @@ BAD_INPUTS = {
     ),
     "train-output-in-a-file": (
         "train",
-        lambda folder, model: ["--output", str(_write(folder / "f", b"x") / "m.npz")],
+        lambda folder, model: [
+            "--output",
+            str(_write(folder / "f", b"x") / "m.safetensors"),
+        ],
         1,
         "is a file, not a folder",
     ),
@@ -922,7 +973,7 @@ BAD_INPUTS = {
 def _bad_input_argv(command, make_args, folder, model):
     """The full argv of a BAD_INPUTS case, base arguments first."""
     if command == "train":
-        base = [*TRAIN_BASE, "--quiet", "--output", str(folder / "m.npz")]
+        base = [*TRAIN_BASE, "--quiet", "--output", str(folder / "m.safetensors")]
     elif command == "compare":
         base = [*COMPARE_BASE, "--quiet", "--output", str(folder / "report")]
     else:
@@ -951,7 +1002,7 @@ def test_bad_input_is_one_error_line(
     else:
         assert error_lines[0].startswith("error: ")
     # A failed train saves no model, whatever the cause.
-    assert not (tmp_path / "m.npz").exists()
+    assert not (tmp_path / "m.safetensors").exists()
 
 
 def test_bad_input_in_a_real_terminal_shows_no_traceback(tiny_model, tmp_path):
@@ -988,7 +1039,7 @@ def test_predict_reads_a_3d_stack_of_28x28_images(tiny_model, tmp_path):
 
 
 def test_train_divergence_before_any_epoch_saves_nothing(tmp_path):
-    path = tmp_path / "m.npz"
+    path = tmp_path / "m.safetensors"
     code, out, err = run(
         [
             "train",
@@ -1035,7 +1086,7 @@ def fit_diverges_late(monkeypatch):
 def test_train_divergence_after_an_epoch_warns_even_with_tol_0(
     fit_diverges_late, tmp_path
 ):
-    path = tmp_path / "m.npz"
+    path = tmp_path / "m.safetensors"
     code, out, err = run(
         ["train", *TRAIN_BASE, "--tol", "0", "--quiet", "--output", str(path)]
     )
@@ -1068,7 +1119,7 @@ def test_only_the_iteration_budget_warning_is_hidden(capsys):
 
 
 def test_train_accepts_n_iter_no_change_inf_and_validation_fraction_0(tmp_path):
-    path = tmp_path / "m.npz"
+    path = tmp_path / "m.safetensors"
     argv = ["train", *TRAIN_BASE, "--quiet", "--output", str(path)]
     code, _, err = run(
         [*argv, "--n-iter-no-change", "inf", "--validation-fraction", "0.0"]

@@ -171,8 +171,8 @@ def test_pickle_free_file_round_trip(data, tmp_path, solver):
         X_train,
         Y,
     )
-    save(model, tmp_path / "regressor.npz")
-    loaded = load(tmp_path / "regressor.npz")
+    save(model, tmp_path / "regressor.safetensors")
+    loaded = load(tmp_path / "regressor.safetensors")
     assert type(loaded) is ScratchMLPRegressor
     assert_array_equal(loaded.predict(X_test), model.predict(X_test))
     assert loaded.get_params() == model.get_params()
