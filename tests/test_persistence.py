@@ -832,11 +832,13 @@ def _three_outputs(path):
 #: unless the id starts with "<model>/".
 CRAFTS = {
     # The tensor table, checked by the library and the loader's dtype rules.
-    "huge-shape": (entry("coefs.0", shape=[10**12, 6]), "shape|offset"),
-    "overflowing-shape": (entry("coefs.0", shape=[2**62, 2**62]), "overflow"),
-    "overlapping-offsets": (raw(_overlap), "offset"),
-    "out-of-range-offsets": (raw(_beyond), "offset"),
-    "unknown-dtype": (entry("coefs.0", dtype="X64"), "X64"),
+    # The safetensors library's own messages: descriptive in recent releases,
+    # the names of its error variants in older ones (0.4.3, the floor).
+    "huge-shape": (entry("coefs.0", shape=[10**12, 6]), "(?i)shape|offset|InvalidInfo"),
+    "overflowing-shape": (entry("coefs.0", shape=[2**62, 2**62]), "(?i)overflow"),
+    "overlapping-offsets": (raw(_overlap), "(?i)offset|InvalidInfo"),
+    "out-of-range-offsets": (raw(_beyond), "(?i)offset"),
+    "unknown-dtype": (entry("coefs.0", dtype="X64"), "X64|HeaderDeserialization"),
     "bf16-coefs": (entry("coefs.0", dtype="BF16", shape=[5, 24]), r"coefs\.0.*BF16"),
     "f8-coefs": (entry("coefs.0", dtype="F8_E4M3", shape=[5, 48]), r"coefs\.0.*F8"),
     "f16-coefs": (entry("coefs.0", dtype="F16", shape=[5, 24]), r"coefs\.0.*F16"),
