@@ -7,9 +7,9 @@ weights), and everything else is one JSON document, the single value of the
 header's ``__metadata__``. Loading never runs code from the file: the
 safetensors library checks the header's dtypes and byte ranges, the class
 comes from a fixed allowlist, and each class declares its fitted attributes in
-a schema (``_fitted_state``, see :mod:`sknnscratch._fitted_state`) that
-:func:`load` reads exactly. ``docs/security.md`` specifies the format and its
-threat model.
+a schema (``_fitted_state``, see ``sknnscratch._fitted_state``) that
+:func:`~sknnscratch.load` reads exactly. ``docs/security.md`` specifies the
+format and its threat model.
 
 Examples
 --------
@@ -139,7 +139,7 @@ def save(estimator, path):
         instance ``random_state`` set to a ``RandomState`` instance, whose
         state would be lost).
     ValueError
-        If the header would exceed :data:`MAX_HEADER_BYTES` (many or long
+        If the header would exceed ``MAX_HEADER_BYTES``, 1 MiB (many or long
         feature names or string labels); nothing is written.
     OSError
         If the file cannot be written; ``path`` is then left as it was.
