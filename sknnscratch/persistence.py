@@ -42,7 +42,10 @@ from safetensors.numpy import save as safetensors_bytes
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _CALLBACK_RUN_PREFIXES, _package_version
+from ._baseline import AverageDarknessClassifier
+from ._classifier import ScratchMLPClassifier
 from ._fitted_state import StateError
+from ._regressor import ScratchMLPRegressor
 
 __all__ = ["save", "load", "ModelFileError"]
 
@@ -72,6 +75,11 @@ _DOCUMENT_TYPES = {
     **{"estimator": str, "params": dict, "attributes": dict, "checksum": str},
 }
 _DOCUMENT_KEYS = {"format", "format_version", *_DOCUMENT_TYPES}
+#: The allowlist: the only classes :func:`load` instantiates.
+ESTIMATORS = {
+    cls.__name__: cls
+    for cls in (ScratchMLPClassifier, ScratchMLPRegressor, AverageDarknessClassifier)
+}
 # Attributes that are live objects, never part of a saved model: the
 # callbacks given to set_callbacks and the CLI's progress hook.
 _LIVE_ATTRIBUTES = {"_skl_callbacks", "_on_epoch_end"}
@@ -80,7 +88,9 @@ _FOREIGN_SIGNATURES = {
     b"PK\x03\x04": "a zip archive, such as a model file of sknnscratch 0.2 or "
     "earlier (.npz), a format this release no longer reads: fit the model again "
     "and save it",
-    b"\x80": "a pickle (pickle/joblib) file",
+    b"\x80": "a pickle (pickle/joblib) file. Pickle and joblib files can run "
+    "arbitrary code when loaded; open them with joblib.load only if you trust "
+    "their source",
     b"\x93NUMPY": "a single-array .npy file",
     b"\x1f\x8b": "a gzip file (e.g. a compressed joblib dump)",
     (b"x\x01", b"x^", b"x\x9c", b"x\xda"): "a zlib stream (e.g. a compressed "
@@ -101,17 +111,6 @@ class ModelFileError(ValueError):
     entry). A ``ValueError`` subclass, so code that catches ``ValueError``
     keeps working.
     """
-
-
-def _estimator_classes():
-    """The allowlist: the only classes :func:`load` will instantiate."""
-    # Imported when needed: the estimator modules must not depend on this one.
-    from ._baseline import AverageDarknessClassifier
-    from ._classifier import ScratchMLPClassifier
-    from ._regressor import ScratchMLPRegressor
-
-    classes = (ScratchMLPClassifier, ScratchMLPRegressor, AverageDarknessClassifier)
-    return {cls.__name__: cls for cls in classes}
 
 
 # --- saving -------------------------------------------------------------------
@@ -151,12 +150,11 @@ def save(estimator, path):
     old file or the complete new one. Only a hard crash can leave a
     ``.<name>.<random>.tmp`` file behind, which is safe to delete.
     """
-    classes = _estimator_classes()
     name = type(estimator).__name__
-    if classes.get(name) is not type(estimator):
+    if ESTIMATORS.get(name) is not type(estimator):
         raise TypeError(
             f"Cannot save a {type(estimator).__qualname__}: only "
-            f"{sorted(classes)} can be saved (load instantiates only these)."
+            f"{sorted(ESTIMATORS)} can be saved (load instantiates only these)."
         )
     check_is_fitted(estimator)
     schema = estimator._fitted_state
@@ -231,21 +229,26 @@ def _param_to_json(value, name):
     )
 
 
-def _param_from_json(value):
+def _param_from_json(value, name):
+    """The parameter ``name`` from its JSON value (see :func:`_param_to_json`)."""
     if isinstance(value, list):
-        return [_param_from_json(v) for v in value]
+        return [_param_from_json(v, name) for v in value]
     if not isinstance(value, dict):
         return value
-    if len(value) != 1:
-        raise ValueError(f"invalid parameter value {value!r:.80}")
-    ((tag, inner),) = value.items()
+    ((tag, inner),) = value.items() if len(value) == 1 else [(None, None)]
     if tag == "float" and inner in ("inf", "-inf", "nan"):
         return float(inner)
     if tag == "tuple" and isinstance(inner, list):
-        return tuple(_param_from_json(v) for v in inner)
-    if tag == "dict" and all(isinstance(p, list) and len(p) == 2 for p in inner):
-        return {_param_from_json(k): _param_from_json(v) for k, v in inner}
-    raise ValueError(f"invalid parameter value {value!r:.80}")
+        return tuple(_param_from_json(v, name) for v in inner)
+    pairs = inner if tag == "dict" and isinstance(inner, list) else [None]
+    if all(isinstance(p, list) and len(p) == 2 for p in pairs):
+        try:
+            return {
+                _param_from_json(k, name): _param_from_json(v, name) for k, v in inner
+            }
+        except TypeError:  # an unhashable key
+            pass
+    raise _Invalid(f"invalid value of parameter {name!r}: {value!r:.80}")
 
 
 def _checksum(document, tensors):
@@ -310,10 +313,10 @@ class _Invalid(Exception):
 def load(path):
     """Read an estimator written by :func:`save`.
 
-    Nothing in the file is executed: the tensors are read by the safetensors
-    library, the JSON document is plain data, the class comes from a fixed
-    allowlist, the parameters pass the estimator's own validation, and every
-    fitted attribute is read as the estimator's schema declares it.
+    Nothing in the file is executed: the tensors are plain numbers, the rest is
+    JSON, the class comes from an allowlist, the parameters pass the
+    estimator's own validation, and every fitted attribute is read as the
+    class's schema declares it.
 
     Parameters
     ----------
@@ -383,14 +386,7 @@ def _check_head(head, size):
     if head[8:9] != b"{":
         for signature, kind in _FOREIGN_SIGNATURES.items():
             if head.startswith(signature):
-                message = f"not a sknnscratch model file: it looks like {kind}"
-                if "pickle" in kind or "joblib" in kind:
-                    message += (
-                        ". Pickle and joblib files can run arbitrary code when "
-                        "loaded; open them with joblib.load only if you trust "
-                        "their source"
-                    )
-                raise _Invalid(message)
+                raise _Invalid(f"not a sknnscratch model file: it looks like {kind}")
         if len(head) < 9:
             raise _Invalid(
                 f"not a sknnscratch model file, or one truncated: it holds only "
@@ -427,13 +423,7 @@ class _TensorSource:
             problem = "is read twice" if key in self.arrays else "is missing"
             raise _Invalid(f"{name}: tensor {key!r} {problem}")
         allowed = ", ".join(sorted({str(d) for d in dtypes}))
-        try:
-            view = self.reader.get_slice(key)
-        except Exception:  # a dtype NumPy lacks (BF16, F8_E4M3, ...)
-            raise _Invalid(
-                f"{name}: tensor {key!r} has a dtype NumPy cannot read, expected "
-                f"{allowed}"
-            ) from None
+        view = self.reader.get_slice(key)  # the header's entry; nothing read yet
         dtype, actual = DTYPES.get(view.get_dtype()), tuple(view.get_shape())
         # "is None" first: np.dtype("float64") == None is True (None means the
         # default dtype to NumPy).
@@ -484,25 +474,17 @@ def _read(source):
         if not isinstance(document[key], kind):
             raise _Invalid(f"{key!r} must be a JSON {kind.__name__}")
 
-    classes = _estimator_classes()
-    cls = classes.get(document["estimator"])
+    cls = ESTIMATORS.get(document["estimator"])
     if cls is None:
         raise _Invalid(
             f"unknown estimator {document['estimator']!r:.60}; this release "
-            f"loads {sorted(classes)}"
+            f"loads {sorted(ESTIMATORS)}"
         )
     estimator = cls()
     unknown = set(document["params"]) - set(estimator.get_params(deep=False))
     if unknown:
         raise _Invalid(f"{cls.__name__} has no parameters {_listed(unknown)}")
-    params = {}
-    for key, value in document["params"].items():
-        try:
-            params[key] = _param_from_json(value)
-        except (ValueError, TypeError):
-            raise _Invalid(
-                f"invalid value of parameter {key!r}: {value!r:.80}"
-            ) from None
+    params = {k: _param_from_json(v, k) for k, v in document["params"].items()}
     # Parameters missing from an older file keep their defaults.
     estimator.set_params(**params)
     try:
