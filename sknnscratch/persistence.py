@@ -171,6 +171,14 @@ def save(estimator, path):
             f"{name} has attributes its schema (_fitted_state) does not declare: "
             f"{undeclared}; declare them, or the file would lose them."
         )
+    missing = [
+        k for k, entry in schema.items() if k not in state and not entry.optional
+    ]
+    if missing:
+        raise TypeError(
+            f"{name} lacks the fitted attributes {missing}: load would refuse "
+            "a file without them. Fit the model again."
+        )
     # Everything is encoded before a file is touched, so an estimator that
     # cannot be saved leaves no trace on disk.
     tensors = {}
