@@ -1432,16 +1432,14 @@ def _one_line(exc):
 def _checked_estimator(params, args):
     """The estimator, its parameters checked before any data is loaded.
 
-    ``_validate_params`` is scikit-learn's own check against the estimator's
-    ``_parameter_constraints`` (what ``fit`` runs first), and ``_layer_plan``
-    the estimator's per-layer check (sizes, one activation and dropout rate
-    per layer, no dropout with L-BFGS), which ``fit`` runs next; running them
-    now reports a mistake at once instead of after loading MNIST.
+    ``_check_parameters`` runs what ``fit`` checks first (scikit-learn's
+    parameter constraints, then the per-layer rules: sizes, one activation
+    and dropout rate per layer, no dropout with L-BFGS); running it now
+    reports a mistake at once instead of after loading MNIST.
     """
     model = ScratchMLPClassifier(**params)
     try:
-        model._validate_params()
-        model._layer_plan()
+        model._check_parameters()
     except ValueError as exc:
         raise CLIError(_one_line(exc) + _preset_hint(exc, args)) from None
     return model
