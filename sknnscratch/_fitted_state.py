@@ -69,6 +69,16 @@ def _short(value):
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _rule(value, fitted):
+    """A rule's value: given as is, or as a function of the attributes read."""
+    return value(fitted) if callable(value) else value
+
+
+def _require_key(document, key, name):
+    """A tensor-backed attribute's JSON value is its tensor's name."""
+    _require(document == key, name, f"the tensor name {key!r}", document)
+
+
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -151,7 +161,7 @@ class OneOf(Entry):
         self.allowed = allowed
 
     def load(self, document, name, source, fitted):
-        allowed = self.allowed(fitted) if callable(self.allowed) else self.allowed
+        allowed = _rule(self.allowed, fitted)
         _require(
             isinstance(document, str) and document in allowed,
             name,
@@ -202,8 +212,8 @@ class Tensor(Entry):
         return self.key
 
     def load(self, document, name, source, fitted):
-        _require(document == self.key, name, f"the tensor name {self.key!r}", document)
-        dtypes = self.dtypes(fitted) if callable(self.dtypes) else self.dtypes
+        _require_key(document, self.key, name)
+        dtypes = _rule(self.dtypes, fitted)
         return source.tensor(self.key, name, dtypes, self.shape(fitted))
 
 
@@ -231,7 +241,7 @@ class TensorList(Entry):
         _require(valid, name, f"a list of {length} tensor names", document)
         keys = [f"{self.prefix}.{i}" for i in range(length)]
         _require(document == keys, name, f"the tensor names {keys}", document)
-        dtypes = self.dtypes(fitted) if callable(self.dtypes) else self.dtypes
+        dtypes = _rule(self.dtypes, fitted)
         done = []
         for i, key in enumerate(keys):
             shape = self.shape(fitted, i, done)
@@ -252,7 +262,7 @@ class FloatSeries(Entry):
         return self.key
 
     def load(self, document, name, source, fitted):
-        _require(document == self.key, name, f"the tensor name {self.key!r}", document)
+        _require_key(document, self.key, name)
         return source.tensor(self.key, name, (np.dtype(np.float64),), (None,)).tolist()
 
 
@@ -360,9 +370,7 @@ class Labels(Entry):
 
     def load(self, document, name, source, fitted):
         if isinstance(document, str):
-            _require(
-                document == self.key, name, f"the tensor name {self.key!r}", document
-            )
+            _require_key(document, self.key, name)
             labels = source.tensor(self.key, name, LABEL_DTYPES, (None,))
         else:
             labels = self.strings.load(document, name, source, fitted)
