@@ -116,14 +116,11 @@ def test_saving_the_same_model_twice_gives_the_same_bytes(saved, tmp_path):
     assert (tmp_path / "again.safetensors").read_bytes() == data
 
 
-# Like tests/test_property.py: the same examples on every run, no deadline.
+# On top of the suite's "reproducible" profile (tests/conftest.py: the same
+# examples on every run, no deadline).
 PROPERTY_SETTINGS = settings(
     max_examples=20,
-    deadline=None,
-    derandomize=True,
-    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    print_blob=True,
 )
 
 

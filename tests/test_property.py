@@ -34,20 +34,11 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sknnscratch import ScratchMLPClassifier
 
-# The same examples on every run: a property test that draws new ones each
-# time can fail on one run and pass on the next, which blocks every change
-# after it. derandomize seeds Hypothesis from the test itself, and without a
-# database no failure saved by an earlier run is replayed. No deadline: a
-# wall-clock limit fails on a loaded machine, not on a wrong result (a typical
-# example takes 5-30 ms). Explore new examples locally with a profile of your
-# own, e.g. settings(derandomize=False) in a scratch copy.
+# On top of the suite's "reproducible" profile (tests/conftest.py: the same
+# examples on every run, no deadline; a typical example takes 5-30 ms).
 PROPERTY_SETTINGS = settings(
     max_examples=120,
-    deadline=None,
-    derandomize=True,
-    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    print_blob=True,
 )
 MAX_ROWS, MAX_FEATURES = 40, 6
 
