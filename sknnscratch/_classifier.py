@@ -6,23 +6,13 @@ ScratchMLPRegressor (parameters, validation, the training run) is in
 :mod:`sknnscratch._base`.
 """
 
-from numbers import Real
-
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    check_classification_targets,
-    type_of_target,
-    unique_labels,
-)
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.multiclass import _check_partial_fit_first_call, unique_labels
 
-from ._base import COMMON_PARAMETER_CONSTRAINTS, BaseScratchMLP
+from ._base import BaseScratchMLP
 from ._fitted_state import (
     NETWORK_STATE,
     TRAINING_STATE,
@@ -34,68 +24,33 @@ from ._fitted_state import (
     input_state,
     optional,
 )
+from ._labels import (
+    LABEL_TYPE_BY_COUNT,
+    OUTPUT_ACTIVATION,
+    check_same_kind,
+    checked_labels,
+    class_index,
+    class_weighted,
+    indicator_matrix,
+    label_metadata,
+    one_hot,
+)
+from ._validation import COMMON_PARAMETER_CONSTRAINTS
 from .nn.losses import LOSSES
 
 __all__ = ["ScratchMLPClassifier"]
-
-#: Output activation for each kind of classification target.
-_OUTPUT_ACTIVATION = {
-    "single": "logistic",
-    "binary": "logistic",
-    "multiclass": "softmax",
-    "multilabel-indicator": "logistic",
-}
-
-#: The kind of a (not multilabel) target by its number of classes; more than
-#: two is 'multiclass'.
-_LABEL_TYPE_BY_COUNT = {1: "single", 2: "binary"}
 
 
 def _label_types(fitted):
     """The kinds of target ``classes_`` can belong to."""
     count = len(fitted["classes_"])
-    return {"multilabel-indicator", _LABEL_TYPE_BY_COUNT.get(count, "multiclass")}
+    return {"multilabel-indicator", LABEL_TYPE_BY_COUNT.get(count, "multiclass")}
 
 
 def _n_outputs(fitted):
     """Output units: one for a single class or two classes, else one per class."""
     single_output = fitted["_label_type"] in ("single", "binary")
     return 1 if single_output else len(fitted["classes_"])
-
-
-def class_weight_per_class(class_weight, classes):
-    """A ``class_weight`` dict as one weight per class of ``classes``.
-
-    Each weight must be a finite number of at least 0, and one at least
-    positive: a negative weight would train the model to misclassify its
-    class, and all zeros train nothing. Classes the dict leaves out weigh 1.
-    (The command line checks ``--class-weight`` with it too, against the ten
-    digits.)
-    """
-    unknown = set(class_weight) - set(classes.tolist())
-    if unknown:
-        raise ValueError(
-            f"class_weight has classes not in the data: {sorted(unknown)}."
-        )
-    for label, weight in class_weight.items():
-        if not (
-            isinstance(weight, Real)
-            and not isinstance(weight, bool)
-            and np.isfinite(weight)
-            and weight >= 0
-        ):
-            raise ValueError(
-                f"class_weight of class {label!r} must be a finite number of at "
-                f"least 0, got {weight!r}."
-            )
-    per_class = np.array(
-        [class_weight.get(c, 1.0) for c in classes.tolist()], dtype=np.float64
-    )
-    if not per_class.any():
-        raise ValueError(
-            "class_weight gives every class a weight of 0: nothing to learn."
-        )
-    return per_class
 
 
 class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
@@ -266,7 +221,7 @@ default='glorot_uniform'
         "classes_": Labels("classes"),
         "_label_type": OneOf(_label_types),
         "n_outputs_": Int(low=1, rule=_n_outputs),
-        "out_activation_": OneOf(lambda f: {_OUTPUT_ACTIVATION[f["_label_type"]]}),
+        "out_activation_": OneOf(lambda f: {OUTPUT_ACTIVATION[f["_label_type"]]}),
         # With class_weight='balanced': the (weighted) rows seen per class.
         "_class_counts": optional(
             Tensor(
@@ -481,24 +436,26 @@ n_labels), default=None
         tags.classifier_tags.multi_label = True
         return tags
 
-    # --- targets --------------------------------------------------------------
+    # --- targets (see sknnscratch._labels) -----------------------------------
 
     def _output_activation(self):
-        return _OUTPUT_ACTIVATION[self._label_type]
+        return OUTPUT_ACTIVATION[self._label_type]
 
     def _encode_targets(self, y, classes, first_pass, incremental):
         """Check y, set label metadata on a first pass; return (Y, class index)."""
-        y, y_type = self._checked_labels(y, "y")
+        y, y_type = checked_labels(y, "y")
         if first_pass:
-            self._set_label_metadata(y, y_type, classes, incremental)
+            self.classes_, self._label_type = label_metadata(
+                y, y_type, classes, incremental
+            )
         else:
-            self._check_same_kind(y_type, "y")
+            check_same_kind(self._label_type, y_type, "y")
             if incremental:
                 # scikit-learn's own check: classes may be repeated, not
                 # changed (a ValueError in its words).
                 _check_partial_fit_first_call(self, classes)
         if self._label_type == "multilabel-indicator":
-            return self._indicator_matrix(y, "y"), None
+            return indicator_matrix(y, len(self.classes_), "y"), None
         if self.warm_start and not first_pass and not incremental:
             seen = unique_labels(y)
             if set(seen.tolist()) != set(self.classes_.tolist()):
@@ -507,134 +464,32 @@ n_labels), default=None
                     "as in the previous call to fit. Previously got "
                     f"{self.classes_}, `y` has {seen}"
                 )
-        index = self._class_index(y, "y")
-        return self._one_hot(index), index
+        index = class_index(self.classes_, y, "y")
+        return one_hot(index, len(self.classes_), self._label_type), index
 
     def _encode_validation_targets(self, y_val):
         """Indicator matrix of ``y_val`` in the fitted classes."""
-        y_val, y_type = self._checked_labels(y_val, "y_val")
-        self._check_same_kind(y_type, "y_val")
+        y_val, y_type = checked_labels(y_val, "y_val")
+        check_same_kind(self._label_type, y_type, "y_val")
         if self._label_type == "multilabel-indicator":
-            return self._indicator_matrix(y_val, "y_val")
-        return self._one_hot(self._class_index(y_val, "y_val"))
-
-    def _checked_labels(self, y, name):
-        """Labels as a 1-d array (or an indicator matrix), and their kind."""
-        if sp.issparse(y):
-            # A sparse indicator matrix, as scikit-learn accepts; the network
-            # trains on a dense one (one byte per entry, see
-            # _as_training_targets).
-            y = y.toarray()
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        return y, type_of_target(y, input_name=name)
-
-    def _set_label_metadata(self, y, y_type, classes, incremental):
-        """``classes_`` and the kind of target, from the first fit's labels."""
-        if y_type == "multilabel-indicator":
-            self._label_type = y_type
-            self.classes_ = np.arange(y.shape[1])
-            return
-        if incremental and classes is None:
-            raise ValueError("classes must be passed on the first call to partial_fit.")
-        self.classes_ = unique_labels(y if classes is None else classes)
-        # One class is accepted, as by scikit-learn: every prediction is that
-        # class, with probability 1.
-        self._label_type = _LABEL_TYPE_BY_COUNT.get(len(self.classes_), "multiclass")
-
-    def _check_same_kind(self, y_type, name):
-        if (y_type == "multilabel-indicator") != (
-            self._label_type == "multilabel-indicator"
-        ):
-            raise ValueError(
-                f"{name} is {y_type} but the model was fitted on "
-                f"{self._label_type} targets."
-            )
-
-    def _indicator_matrix(self, y, name):
-        """A multilabel ``y`` as a 0/1 matrix; other values are refused.
-
-        ``type_of_target`` calls any matrix of two integer values an
-        indicator (-1/+1, 0/2); training on those values as if they were 0/1
-        would learn something else without a word.
-        """
-        y = np.asarray(y)
-        if y.shape[1] != len(self.classes_):
-            raise ValueError(
-                f"{name} has {y.shape[1]} labels, the model {len(self.classes_)}."
-            )
-        values = np.unique(y)
-        if not np.isin(values, (0, 1)).all():
-            raise ValueError(
-                f"A multilabel indicator {name} must hold only 0 and 1 (or "
-                f"booleans); it holds {values.tolist()}."
-            )
-        return y.astype(np.uint8)
-
-    def _one_hot(self, index):
-        """The indicator matrix the network trains on, from class indices."""
-        if self._label_type == "single":
-            return np.ones((len(index), 1), dtype=np.uint8)
-        if self._label_type == "binary":
-            return (index == 1)[:, None].astype(np.uint8)
-        return np.eye(len(self.classes_), dtype=np.uint8)[index]
+            return indicator_matrix(y_val, len(self.classes_), "y_val")
+        index = class_index(self.classes_, y_val, "y_val")
+        return one_hot(index, len(self.classes_), self._label_type)
 
     def _as_training_targets(self, Y, dtype, name="y"):
-        """The indicator matrix as one byte per entry (0 or 1), not a float.
-
-        A float copy would be the largest array a fit allocates after the
-        data (2.3 MiB for MNIST in float32, 4.6 MiB in float64, against
-        0.6 MiB). Every use in the engine combines it with float arrays,
-        which promotes it exactly. ``uint8`` rather than ``bool``: the binary
-        log-loss computes ``1 - Y``. ``_encode_targets`` already builds it as
-        ``uint8``, so there is no copy here.
-        """
+        """The indicator matrix as it is: one byte per entry (see one_hot)."""
         return Y.astype(np.uint8, copy=False)
 
-    def _class_index(self, y, name):
-        """Index of each label of ``y`` in ``classes_``; unknown labels raise."""
-        index = np.searchsorted(self.classes_, y)
-        index = np.clip(index, 0, len(self.classes_) - 1)
-        unknown = self.classes_[index] != y
-        if np.any(unknown):
-            # scikit-learn's wording, so that a match= written for it matches.
-            raise ValueError(
-                f"`{name}` has classes not in `self.classes_`. `self.classes_` has "
-                f"{self.classes_}. '{name}' has {unique_labels(y)}."
-            )
-        return index
-
-    def _class_weighted(self, sample_weight, X, Y, class_index, incremental):
+    def _class_weighted(self, sample_weight, X, Y, index, incremental):
         """Sample weights times class weights (None when all are 1)."""
         if self.class_weight is None:
             return sample_weight
-        base = np.ones(X.shape[0], dtype=X.dtype)
-        if sample_weight is not None:
-            base = sample_weight
-        if class_index is None:  # multilabel
-            if not isinstance(self.class_weight, str):
-                raise ValueError(
-                    "A class_weight dict is not supported for multilabel targets; "
-                    "use class_weight='balanced' or sample_weight."
-                )
-            return (compute_sample_weight("balanced", Y) * base).astype(X.dtype)
-        if isinstance(self.class_weight, str):  # 'balanced'
-            counts = np.bincount(
-                class_index, weights=base, minlength=len(self.classes_)
-            )
-            if incremental:
-                # partial_fit balances over every row seen so far: one chunk's
-                # counts need not reflect the data's.
-                counts = counts + getattr(self, "_class_counts", 0)
+        if sample_weight is None:
+            sample_weight = np.ones(X.shape[0], dtype=X.dtype)
+        previous = getattr(self, "_class_counts", None) if incremental else None
+        weights, counts = class_weighted(
+            self.class_weight, self.classes_, sample_weight, Y, index, previous
+        )
+        if counts is not None:
             self._class_counts = counts
-            per_class = counts.sum() / (len(self.classes_) * np.maximum(counts, 1e-12))
-        else:
-            per_class = class_weight_per_class(self.class_weight, self.classes_)
-        weights = per_class[class_index].astype(X.dtype) * base
-        if not weights.sum() > 0:
-            raise ValueError(
-                "Every row weighs 0 once class_weight multiplies sample_weight: "
-                "nothing to learn."
-            )
         return weights

@@ -11,7 +11,7 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
-from ._base import COMMON_PARAMETER_CONSTRAINTS, BaseScratchMLP
+from ._base import BaseScratchMLP
 from ._fitted_state import (
     NETWORK_STATE,
     REGRESSION_OUTPUTS,
@@ -21,6 +21,7 @@ from ._fitted_state import (
     OneOf,
     input_state,
 )
+from ._validation import COMMON_PARAMETER_CONSTRAINTS
 from .nn.losses import LOSSES
 
 __all__ = ["ScratchMLPRegressor"]

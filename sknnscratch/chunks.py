@@ -21,8 +21,9 @@ array is given).
 Memory: the chunk, and whatever copies the estimator makes of it, is what
 the process holds, not the data set. Pages read through one memory map of a
 whole file may stay in the process's resident set as clean page cache (the
-kernel reclaims them when it needs the memory); ``tests/test_streaming.py``
-and ``benchmarks/bench_streaming.py`` measure this.
+kernel reclaims them when it needs the memory): ``benchmarks/bench_streaming.py``
+measures the resident set, and ``tests/test_streaming.py`` checks that the
+allocations stay within a few chunks.
 
 Examples
 --------
@@ -42,12 +43,13 @@ Examples
 """
 
 import math
-import numbers
 import os
 from collections.abc import Mapping
 
 import numpy as np
 from scipy.sparse import issparse
+
+from ._utils import as_generator, check_positive_int
 
 __all__ = ["fit_chunks", "iter_chunks"]
 
@@ -136,16 +138,6 @@ def _n_rows(source, name):
         ) from None
 
 
-def _check_chunk_size(chunk_size):
-    if (
-        not isinstance(chunk_size, numbers.Integral)
-        or isinstance(chunk_size, bool)
-        or chunk_size < 1
-    ):
-        raise ValueError(f"chunk_size must be an integer >= 1; got {chunk_size!r}.")
-    return int(chunk_size)
-
-
 def _check_sources(X, y, sample_weight=None):
     """The number of rows of X, checked against y's and sample_weight's."""
     n_rows = _n_rows(X, "X")
@@ -158,17 +150,6 @@ def _check_sources(X, y, sample_weight=None):
                     f"{n_other}."
                 )
     return n_rows
-
-
-def _make_rng(random_state):
-    """A NumPy Generator; never NumPy's global random state.
-
-    An int or None seeds a new Generator, a Generator is used (and advanced)
-    as it is, and a legacy RandomState gives the seed of a new Generator.
-    """
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
-    return np.random.default_rng(random_state)
 
 
 def _chunk_order(n_chunks, shuffle, rng):
@@ -273,10 +254,10 @@ default=None
     [[4, 5], [6, 7]] [0, 1]
     [[8, 9]] [1]
     """
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = check_positive_int(chunk_size, "chunk_size")
     n_rows = _check_sources(X, y)
     n_chunks = -(-n_rows // chunk_size)
-    order = _chunk_order(n_chunks, shuffle, _make_rng(random_state))
+    order = _chunk_order(n_chunks, shuffle, as_generator(random_state))
     # The checks above run now; only the reading is deferred to the generator.
     return (tuple(parts) for parts in _iter_rows((X, y), n_rows, chunk_size, order))
 
@@ -377,18 +358,13 @@ default=None
         )
     if transform is not None and not callable(transform):
         raise TypeError(f"transform must be callable or None; got {transform!r}.")
-    if (
-        not isinstance(n_epochs, numbers.Integral)
-        or isinstance(n_epochs, bool)
-        or n_epochs < 1
-    ):
-        raise ValueError(f"n_epochs must be an integer >= 1; got {n_epochs!r}.")
-    chunk_size = _check_chunk_size(chunk_size)
+    n_epochs = check_positive_int(n_epochs, "n_epochs")
+    chunk_size = check_positive_int(chunk_size, "chunk_size")
     n_rows = _check_sources(X, y, sample_weight)
     if n_rows == 0:
         raise ValueError("X has no rows to train on.")
     n_chunks = -(-n_rows // chunk_size)
-    rng = _make_rng(random_state)
+    rng = as_generator(random_state)
     kwargs = {} if classes is None else {"classes": classes}
     for _ in range(int(n_epochs)):
         order = _chunk_order(n_chunks, shuffle, rng)

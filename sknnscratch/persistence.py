@@ -8,8 +8,10 @@ header's ``__metadata__``. Loading never runs code from the file: the
 safetensors library checks the header's dtypes and byte ranges, the class
 comes from a fixed allowlist, and each class declares its fitted attributes in
 a schema (``_fitted_state``, see ``sknnscratch._fitted_state``) that
-:func:`~sknnscratch.load` reads exactly. ``docs/security.md`` specifies the
-format and its threat model.
+:func:`~sknnscratch.load` reads exactly. This module makes and reads the JSON
+document; the file around it (header checks, tensor reads, the atomic write)
+is ``sknnscratch._model_file``'s. ``docs/security.md`` specifies the format
+and its threat model.
 
 Examples
 --------
@@ -29,23 +31,29 @@ import hashlib
 import hmac
 import json
 import math
-import os
-import secrets
 import struct
 import warnings
 from pathlib import Path
 
 import numpy as np
 import sklearn
-from safetensors import safe_open
-from safetensors.numpy import save as safetensors_bytes
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _CALLBACK_RUN_PREFIXES, _package_version
+from ._base import _CALLBACK_RUN_PREFIXES
 from ._baseline import AverageDarknessClassifier
 from ._classifier import ScratchMLPClassifier
-from ._fitted_state import StateError
+from ._model_file import MAX_HEADER_BYTES as MAX_HEADER_BYTES  # documented here
+from ._model_file import (
+    InvalidFile,
+    atomic_write,
+    check_head,
+    open_tensors,
+    read_head,
+    safetensors_file,
+)
 from ._regressor import ScratchMLPRegressor
+from ._schema_entries import StateError
+from ._utils import package_version
 
 __all__ = ["save", "load", "ModelFileError"]
 
@@ -56,20 +64,6 @@ FORMAT_NAME = "sknnscratch-model"
 FORMAT_VERSION = 2
 #: The ``__metadata__`` key holding the JSON document.
 METADATA_KEY = "sknnscratch"
-#: Largest header (tensor table plus the JSON document) :func:`save` writes and
-#: :func:`load` reads. A model's header takes a few kilobytes; feature names
-#: and string labels make it longer (1 MiB holds 40,000 names of 20
-#: characters). Parsing a header costs up to about 25 times its size (a JSON
-#: document of empty objects), hence a bound well below the 100 MB the
-#: safetensors library itself accepts.
-MAX_HEADER_BYTES = 2**20
-#: Safetensors dtype names and the NumPy dtypes they are read as.
-DTYPES = {
-    "BOOL": np.dtype(bool),
-    **{f"I{8 * n}": np.dtype(f"<i{n}") for n in (1, 2, 4, 8)},
-    **{f"U{8 * n}": np.dtype(f"<u{n}") for n in (1, 2, 4, 8)},
-    **{f"F{8 * n}": np.dtype(f"<f{n}") for n in (2, 4, 8)},
-}
 _DOCUMENT_TYPES = {
     **dict.fromkeys(["sknnscratch_version", "sklearn_version", "numpy_version"], str),
     **{"estimator": str, "params": dict, "attributes": dict, "checksum": str},
@@ -81,24 +75,8 @@ ESTIMATORS = {
     for cls in (ScratchMLPClassifier, ScratchMLPRegressor, AverageDarknessClassifier)
 }
 # Attributes that are live objects, never part of a saved model: the
-# callbacks given to set_callbacks and the CLI's progress hook.
-_LIVE_ATTRIBUTES = {"_skl_callbacks", "_on_epoch_end"}
-# Leading bytes of files people mistake for model files, for a better message.
-_FOREIGN_SIGNATURES = {
-    b"PK\x03\x04": "a zip archive, such as a model file of sknnscratch 0.2 or "
-    "earlier (.npz), a format this release no longer reads: fit the model again "
-    "and save it",
-    b"\x80": "a pickle (pickle/joblib) file. Pickle and joblib files can run "
-    "arbitrary code when loaded; open them with joblib.load only if you trust "
-    "their source",
-    b"\x93NUMPY": "a single-array .npy file",
-    b"\x1f\x8b": "a gzip file (e.g. a compressed joblib dump)",
-    (b"x\x01", b"x^", b"x\x9c", b"x\xda"): "a zlib stream (e.g. a compressed "
-    "joblib dump)",
-    b"\xfd7zXZ": "an xz file (e.g. a compressed joblib dump)",
-    b"BZh": "a bzip2 file (e.g. a compressed joblib dump)",
-    b"\x89HDF": "an HDF5 file",
-}
+# callbacks given to set_callbacks.
+_LIVE_ATTRIBUTES = {"_skl_callbacks"}
 
 
 class ModelFileError(ValueError):
@@ -185,7 +163,7 @@ def save(estimator, path):
     document = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
-        "sknnscratch_version": _package_version(),
+        "sknnscratch_version": package_version(),
         "sklearn_version": sklearn.__version__,
         "numpy_version": np.__version__,
         "estimator": name,
@@ -199,16 +177,7 @@ def save(estimator, path):
     tensors = {key: np.ascontiguousarray(a) for key, a in tensors.items()}
     document["checksum"] = _checksum(document, tensors)
     text = json.dumps(document, allow_nan=False, separators=(",", ":"))
-    data = safetensors_bytes(tensors, {METADATA_KEY: text})
-    (header_bytes,) = struct.unpack("<Q", data[:8])
-    if header_bytes > MAX_HEADER_BYTES:
-        raise ValueError(
-            f"The model's file header would take {header_bytes} bytes, more than "
-            f"the {MAX_HEADER_BYTES} load reads (feature names and string class "
-            "labels are stored there): fit on a NumPy array, or with shorter "
-            "names or labels."
-        )
-    _atomic_write(Path(path), data)
+    atomic_write(Path(path), safetensors_file(tensors, {METADATA_KEY: text}))
 
 
 def _param_to_json(value, name):
@@ -256,7 +225,7 @@ def _param_from_json(value, name):
             }
         except TypeError:  # an unhashable key
             pass
-    raise _Invalid(f"invalid value of parameter {name!r}: {value!r:.80}")
+    raise InvalidFile(f"invalid value of parameter {name!r}: {value!r:.80}")
 
 
 def _checksum(document, tensors):
@@ -273,49 +242,7 @@ def _checksum(document, tensors):
     return digest.hexdigest()
 
 
-def _atomic_write(path, data):
-    """Write ``data`` to ``path`` via a temporary file and an atomic rename."""
-    directory = path.parent
-    # O_EXCL with mode 0o666 (minus the umask): the file gets the permissions
-    # a plain open() would give, which tempfile.mkstemp's 0o600 would not.
-    while True:
-        tmp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            # fsync before the rename: otherwise a crash shortly after it can
-            # leave the new name pointing at a file whose data never reached
-            # the disk.
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        # BaseException: a Ctrl-C midway must not leave the temporary behind.
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable (POSIX; skipped where unsupported)
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
-
-
 # --- loading ------------------------------------------------------------------
-
-
-class _Invalid(Exception):
-    """Internal: a file that is not a valid model file (message for the user)."""
 
 
 def load(path):
@@ -354,16 +281,14 @@ def load(path):
         If the file was written by another sknnscratch version.
     """
     path = Path(path)
-    with open(path, "rb") as file:
-        head = file.read(9)
-        size = os.fstat(file.fileno()).st_size
+    head, size = read_head(path)  # outside the try: an OSError stays itself
     try:
-        _check_head(head, size)
-        with safe_open(path, framework="numpy") as reader:
-            estimator, version = _read(_TensorSource(reader))
+        check_head(head, size)
+        with open_tensors(path) as source:
+            estimator, version = _read(source)
     except ModelFileError:
         raise
-    except _Invalid as exc:
+    except InvalidFile as exc:
         raise ModelFileError(f"{path}: {exc}.") from None
     except StateError as exc:  # an attribute breaks its declared rules
         raise ModelFileError(f"{path}: invalid model file: {exc}.") from None
@@ -372,10 +297,10 @@ def load(path):
         raise ModelFileError(
             f"{path}: invalid model file ({type(exc).__name__}: {text:.300})."
         ) from exc
-    if version != _package_version():
+    if version != package_version():
         warnings.warn(
             f"{path} was saved by sknnscratch {version} and is loaded by "
-            f"sknnscratch {_package_version()}: the format is compatible, but "
+            f"sknnscratch {package_version()}: the format is compatible, but "
             "predictions may differ if the engine changed.",
             UserWarning,
             stacklevel=2,
@@ -383,138 +308,68 @@ def load(path):
     return estimator
 
 
-def _check_head(head, size):
-    """Refuse foreign, truncated and oversized files from their first bytes,
-    before the safetensors library reads (and allocates) the header."""
-    if not head:
-        raise _Invalid("the file is empty")
-    # A safetensors header is JSON: its first byte follows the 8-byte length.
-    # Only without it are the first bytes another format's signature (the
-    # length itself may start with any byte).
-    if head[8:9] != b"{":
-        for signature, kind in _FOREIGN_SIGNATURES.items():
-            if head.startswith(signature):
-                raise _Invalid(f"not a sknnscratch model file: it looks like {kind}")
-        if len(head) < 9:
-            raise _Invalid(
-                f"not a sknnscratch model file, or one truncated: it holds only "
-                f"{len(head)} bytes"
-            )
-        raise _Invalid(
-            "not a sknnscratch model file: not a safetensors file (no 8-byte "
-            "header length followed by a JSON header; a text file?)"
-        )
-    (header_bytes,) = struct.unpack("<Q", head[:8])
-    if header_bytes > MAX_HEADER_BYTES:
-        raise _Invalid(
-            f"the header announces {header_bytes} bytes, more than the "
-            f"{MAX_HEADER_BYTES} a model file may have: refused unread"
-        )
-    if 8 + header_bytes > size:
-        raise _Invalid(
-            f"the file is truncated: the header announces {header_bytes} bytes, "
-            f"the file holds {size - 8} after the length"
-        )
-
-
-class _TensorSource:
-    """The tensors of an open safetensors file, each read at most once and only
-    after its dtype and shape (from the header) passed the schema's rule."""
-
-    def __init__(self, reader):
-        self.reader = reader
-        self.unread = set(reader.keys())
-        self.arrays = {}
-
-    def tensor(self, key, name, dtypes, shape):
-        if key not in self.unread:
-            problem = "is read twice" if key in self.arrays else "is missing"
-            raise _Invalid(f"{name}: tensor {key!r} {problem}")
-        allowed = ", ".join(sorted({str(d) for d in dtypes}))
-        view = self.reader.get_slice(key)  # the header's entry; nothing read yet
-        dtype, actual = DTYPES.get(view.get_dtype()), tuple(view.get_shape())
-        # "is None" first: np.dtype("float64") == None is True (None means the
-        # default dtype to NumPy).
-        if dtype is None or dtype not in dtypes:
-            raise _Invalid(
-                f"{name}: tensor {key!r} has dtype {view.get_dtype()}, expected "
-                f"{allowed}"
-            )
-        if len(actual) != len(shape) or any(
-            want is not None and want != got for want, got in zip(shape, actual)
-        ):
-            expected = tuple("any" if s is None else s for s in shape)
-            raise _Invalid(
-                f"{name}: tensor {key!r} has shape {actual}, expected {expected}"
-            )
-        self.unread.remove(key)
-        # get_tensor copies the tensor's bytes into an array of its own; the
-        # file's bytes are little-endian, a model's native byte order.
-        array = np.asarray(self.reader.get_tensor(key), dtype=dtype.newbyteorder("="))
-        self.arrays[key] = array
-        return array
-
-
 def _read(source):
     """The estimator and the package version that wrote it."""
-    metadata = source.reader.metadata() or {}
+    metadata = source.metadata()
     if set(metadata) != {METADATA_KEY}:
-        raise _Invalid(
+        raise InvalidFile(
             "not a sknnscratch model file: a safetensors file without the "
             f"{METADATA_KEY!r} metadata (another library's weights?)"
         )
     document = json.loads(metadata[METADATA_KEY], parse_constant=_no_constants)
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
-        raise _Invalid(f"not a sknnscratch model file: format is not {FORMAT_NAME!r}")
+        raise InvalidFile(
+            f"not a sknnscratch model file: format is not {FORMAT_NAME!r}"
+        )
     version = document.get("format_version")
     if type(version) is not int or version < FORMAT_VERSION:
-        raise _Invalid(f"invalid format_version {version!r:.40}")
+        raise InvalidFile(f"invalid format_version {version!r:.40}")
     if version > FORMAT_VERSION:
-        raise _Invalid(
+        raise InvalidFile(
             f"format version {version} is newer than this sknnscratch "
-            f"({_package_version()}) reads (up to {FORMAT_VERSION}); the file was "
+            f"({package_version()}) reads (up to {FORMAT_VERSION}); the file was "
             f"written by sknnscratch {document.get('sknnscratch_version')!r:.40}. "
             "Upgrade sknnscratch to load it"
         )
     if set(document) != _DOCUMENT_KEYS:
-        raise _Invalid(f"the document's keys must be {sorted(_DOCUMENT_KEYS)}")
+        raise InvalidFile(f"the document's keys must be {sorted(_DOCUMENT_KEYS)}")
     for key, kind in _DOCUMENT_TYPES.items():
         if not isinstance(document[key], kind):
-            raise _Invalid(f"{key!r} must be a JSON {kind.__name__}")
+            raise InvalidFile(f"{key!r} must be a JSON {kind.__name__}")
 
     cls = ESTIMATORS.get(document["estimator"])
     if cls is None:
-        raise _Invalid(
+        raise InvalidFile(
             f"unknown estimator {document['estimator']!r:.60}; this release "
             f"loads {sorted(ESTIMATORS)}"
         )
     estimator = cls()
     unknown = set(document["params"]) - set(estimator.get_params(deep=False))
     if unknown:
-        raise _Invalid(f"{cls.__name__} has no parameters {_listed(unknown)}")
+        raise InvalidFile(f"{cls.__name__} has no parameters {_listed(unknown)}")
     params = {k: _param_from_json(v, k) for k, v in document["params"].items()}
     # Parameters missing from an older file keep their defaults.
     estimator.set_params(**params)
     try:
         estimator._check_parameters()
     except (ValueError, TypeError) as exc:
-        raise _Invalid(f"invalid parameters: {exc}") from None
+        raise InvalidFile(f"invalid parameters: {exc}") from None
 
     attributes, fitted = document["attributes"], {}
     unknown = set(attributes) - set(cls._fitted_state)
     if unknown:
-        raise _Invalid(f"unknown attributes {_listed(unknown)} for {cls.__name__}")
+        raise InvalidFile(f"unknown attributes {_listed(unknown)} for {cls.__name__}")
     for key, entry in cls._fitted_state.items():
         if key in attributes:
             fitted[key] = entry.load(attributes[key], key, source, fitted)
         elif not entry.optional:
-            raise _Invalid(f"attribute {key!r} is missing")
+            raise InvalidFile(f"attribute {key!r} is missing")
     if source.unread:
-        raise _Invalid(f"unknown tensors {_listed(source.unread)}")
+        raise InvalidFile(f"unknown tensors {_listed(source.unread)}")
     if not hmac.compare_digest(
         str(document["checksum"]), _checksum(document, source.arrays)
     ):
-        raise _Invalid(
+        raise InvalidFile(
             "checksum mismatch: the file was corrupted or modified after it was saved"
         )
     for key, value in fitted.items():
@@ -530,4 +385,4 @@ def _listed(names):
 
 
 def _no_constants(name):
-    raise _Invalid(f"non-standard JSON constant {name} in the metadata")
+    raise InvalidFile(f"non-standard JSON constant {name} in the metadata")

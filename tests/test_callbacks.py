@@ -1,5 +1,7 @@
-"""scikit-learn's callbacks (sklearn.callback, scikit-learn >= 1.9) during fit."""
+"""Callbacks during fit: sknnscratch's EpochCallback on every scikit-learn,
+and scikit-learn's own callbacks (sklearn.callback, scikit-learn >= 1.9)."""
 
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -12,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 from sknnscratch import ScratchMLPClassifier, ScratchMLPRegressor, load, save
+from sknnscratch.callbacks import EpochCallback
 
 try:
     from sklearn import callback
@@ -182,13 +185,15 @@ def test_an_error_mid_fit_still_tears_the_progress_bar_down():
         import numpy as np
         from sklearn.callback import ProgressBar
         from sknnscratch import ScratchMLPClassifier
+        from sknnscratch.callbacks import EpochCallback
 
-        def fail(record):
-            raise RuntimeError("boom in epoch %d" % record["epoch"])
+        class Fail(EpochCallback):
+            def on_epoch_end(self, estimator, record):
+                raise RuntimeError("boom in epoch %d" % record["epoch"])
 
         X = np.random.default_rng(0).normal(size=(60, 3)); y = X[:, 0] > 0
-        model = ScratchMLPClassifier(max_iter=5).set_callbacks(ProgressBar())
-        model._on_epoch_end = fail
+        model = ScratchMLPClassifier(max_iter=5)
+        model.set_callbacks(ProgressBar(), Fail())
         try:
             model.fit(X, y)
         except RuntimeError as error:
@@ -211,18 +216,93 @@ def test_works_without_sklearn_callback():
         sys.modules["sklearn.callback"] = None
         import numpy as np
         from sknnscratch import ScratchMLPClassifier, ScratchMLPRegressor
-        from sknnscratch._callbacks import HAS_SKLEARN_CALLBACKS
+        from sknnscratch.callbacks import HAS_SKLEARN_CALLBACKS, EpochCallback
+
+        class Count(EpochCallback):
+            epochs = 0
+
+            def on_epoch_end(self, estimator, record):
+                self.epochs += 1
+                return self.epochs == 4  # stops training there
 
         X = np.random.default_rng(0).normal(size=(60, 3)); y = X[:, 0] > 0
         model = ScratchMLPClassifier(max_iter=300, random_state=0).fit(X, y)
         ScratchMLPRegressor(max_iter=5).fit(X, X[:, 0])
         print("callbacks:", HAS_SKLEARN_CALLBACKS, "| accuracy:", model.score(X, y))
+        count = Count()
+        model.set_callbacks(count).fit(X, y)
+        print("epoch callback:", count.epochs, model.n_iter_)
         try:
             model.set_callbacks(object())
-        except RuntimeError as error:
+        except TypeError as error:
             print("set_callbacks:", error)
         """
     )
     assert result.returncode == 0, result.stderr
     assert "callbacks: False | accuracy:" in result.stdout
-    assert "set_callbacks: Callbacks need scikit-learn >= 1.9" in result.stdout
+    # Our EpochCallback works without scikit-learn's callbacks too.
+    assert "epoch callback: 4 4" in result.stdout
+    assert "only sknnscratch.callbacks.EpochCallback instances" in result.stdout
+
+
+class Records(EpochCallback):
+    """Keeps every record; asks to stop after ``stop_after`` epochs."""
+
+    def __init__(self, stop_after=None):
+        self.records = []
+        self.stop_after = stop_after
+
+    def on_epoch_end(self, estimator, record):
+        self.records.append(dict(record))
+        return len(self.records) == self.stop_after
+
+
+@pytest.mark.parametrize(
+    ("model", "metric"),
+    [
+        (ScratchMLPClassifier(max_iter=6, random_state=0), "accuracy"),
+        (ScratchMLPClassifier(solver="lbfgs", max_iter=6, random_state=0), "accuracy"),
+        (ScratchMLPRegressor(max_iter=6, random_state=0), "r2"),
+    ],
+)
+def test_epoch_callback_sees_every_history_record(digits, model, metric):
+    X, y = digits
+    callback = Records()
+    quiet_fit(model.set_callbacks(callback), X, y)
+    assert len(callback.records) == model.n_iter_ == 6
+    for key in ("epoch", "loss", metric, "val_loss", f"val_{metric}", "seconds"):
+        assert [r[key] for r in callback.records] == model.history_[key]
+
+
+def test_epoch_callback_stops_training_and_is_not_kept(digits, tmp_path):
+    X, y = digits
+    callback = Records(stop_after=3)
+    model = ScratchMLPClassifier(max_iter=50, random_state=0).set_callbacks(callback)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # a stop, not a budget
+        model.fit(X, y)
+    assert model.n_iter_ == 3 and len(callback.records) == 3
+    # Live objects: neither a pickle nor a model file keeps them.
+    assert "_skl_callbacks" not in pickle.loads(pickle.dumps(model)).__dict__
+    save(model, tmp_path / "model.safetensors")
+    assert not hasattr(load(tmp_path / "model.safetensors"), "_skl_callbacks")
+    # set_callbacks() removes them: the next fit runs to its budget.
+    model.set_callbacks()
+    quiet_fit(model.set_params(max_iter=5), X, y)
+    assert model.n_iter_ == 5 and len(callback.records) == 3
+
+
+def test_partial_fit_calls_the_epoch_callback_once_per_call(digits):
+    X, y = digits
+    callback = Records()
+    model = ScratchMLPClassifier(random_state=0).set_callbacks(callback)
+    for _ in range(3):
+        model.partial_fit(X, y, classes=np.arange(10))
+    assert [r["epoch"] for r in callback.records] == [1, 2, 3]
+
+
+def test_set_callbacks_refuses_a_class_or_a_plain_object():
+    with pytest.raises(TypeError):
+        ScratchMLPClassifier().set_callbacks(Records)
+    with pytest.raises(TypeError):
+        ScratchMLPClassifier().set_callbacks(object())

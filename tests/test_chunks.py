@@ -240,6 +240,32 @@ def test_a_generator_continues_and_the_global_random_state_is_untouched():
     np.testing.assert_array_equal(keys_after, keys)
 
 
+@pytest.mark.parametrize(
+    "random_state",
+    ["seed", 1.5, [1, 2], np.random.SeedSequence(0)],
+    ids=["str", "float", "list", "SeedSequence"],
+)
+def test_random_state_accepts_what_scikit_learn_accepts(random_state):
+    # None, an int, a RandomState or a Generator (tested above); anything
+    # else is refused at the call, shuffled or not, in scikit-learn's words.
+    X, y = make_data(n_rows=100)
+    refused = "cannot be used to seed a numpy.random.RandomState instance"
+    with pytest.raises(ValueError, match=refused):
+        iter_chunks(X, chunk_size=10, random_state=random_state)
+    with pytest.raises(ValueError, match=refused):
+        fit_chunks(RecordingEstimator(), X, y, chunk_size=10, random_state=random_state)
+
+
+def test_a_random_state_instance_seeds_a_reproducible_order():
+    X, _ = make_data(n_rows=100)
+    orders = [
+        chunk_order(X, shuffle=True, random_state=np.random.RandomState(5))
+        for _ in range(2)
+    ]
+    assert orders[0] == orders[1]
+    assert sorted(orders[0]) == list(range(10))
+
+
 def test_fit_chunks_draws_a_new_chunk_order_every_epoch():
     X, y = make_data(n_rows=100)
 

@@ -19,7 +19,18 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sknnscratch import ScratchMLPClassifier
+from sknnscratch.callbacks import EpochCallback
 from sknnscratch.nn import optimizers as optimizers_module
+
+
+class OnEpochEnd(EpochCallback):
+    """An EpochCallback that calls ``function(record)`` after every epoch."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def on_epoch_end(self, estimator, record):
+        return self.function(record)
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +105,7 @@ def test_mlpclassifier_parameters_carry_over(digits):
 # --- scikit-learn integration ------------------------------------------------------
 
 
+@pytest.mark.slow  # starts worker processes
 def test_grid_search_in_a_pipeline_with_two_jobs(digits):
     X_train, X_test, y_train, y_test = digits
     pipe = make_pipeline(
@@ -539,10 +551,10 @@ def test_divergence_stops_restores_finite_weights_and_says_so(digits):
 
 def interrupt_on_step(monkeypatch, step, how):
     """Make the optimizer's ``step``-th update deliver a Ctrl-C."""
-    original = optimizers_module.Optimizer.update
+    original = optimizers_module.Optimizer.step
     calls = {"n": 0}
 
-    def update(self, params, grads, learning_rate):
+    def counting_step(self, params, grads, learning_rate):
         calls["n"] += 1
         if calls["n"] == step:
             if how == "signal":
@@ -552,7 +564,7 @@ def interrupt_on_step(monkeypatch, step, how):
                 raise KeyboardInterrupt
         return original(self, params, grads, learning_rate)
 
-    monkeypatch.setattr(optimizers_module.Optimizer, "update", update)
+    monkeypatch.setattr(optimizers_module.Optimizer, "step", counting_step)
     return calls
 
 
@@ -625,7 +637,7 @@ def test_ctrl_c_stops_lbfgs_between_iterations(iris, sigint_handler, installed):
             signal.raise_signal(signal.SIGINT)
 
     clf = ScratchMLPClassifier(solver="lbfgs", max_iter=100, random_state=0)
-    clf._on_epoch_end = ctrl_c_in_iteration_3
+    clf.set_callbacks(OnEpochEnd(ctrl_c_in_iteration_3))
     with pytest.warns(UserWarning, match="interrupted by user after 3 L-BFGS"):
         clf.fit(X, y)
     assert clf.n_iter_ == 3
@@ -640,16 +652,16 @@ def test_ignored_or_fatal_ctrl_c_is_left_alone(
     # SIG_IGN: the process was told to ignore Ctrl-C; SIG_DFL: Ctrl-C kills it.
     X, y = iris
     sigint_handler(disposition)
-    original = optimizers_module.Optimizer.update
+    original = optimizers_module.Optimizer.step
     during_fit = set()
 
-    def update(self, params, grads, learning_rate):
+    def step(self, params, grads, learning_rate):
         during_fit.add(signal.getsignal(signal.SIGINT))
         if disposition == signal.SIG_IGN:
             signal.raise_signal(signal.SIGINT)
         return original(self, params, grads, learning_rate)
 
-    monkeypatch.setattr(optimizers_module.Optimizer, "update", update)
+    monkeypatch.setattr(optimizers_module.Optimizer, "step", step)
     clf = quiet_fit(
         ScratchMLPClassifier(batch_size=50, max_iter=5, random_state=0), X, y
     )
@@ -673,12 +685,12 @@ def test_epoch_hook_sees_every_history_record(iris, solver):
     X, y = iris
     clf = ScratchMLPClassifier(max_iter=4, solver=solver, random_state=0)
     records = []
-    clf._on_epoch_end = records.append
+    clf.set_callbacks(OnEpochEnd(records.append))
     quiet_fit(clf, X, y)
     assert [r["epoch"] for r in records] == clf.history_["epoch"]
     assert [r["loss"] for r in records] == clf.history_["loss"]
-    # The hook is a live function: it is never persisted.
-    assert "_on_epoch_end" not in pickle.loads(pickle.dumps(clf)).__dict__
+    # Callbacks are live objects: they are never pickled.
+    assert "_skl_callbacks" not in pickle.loads(pickle.dumps(clf)).__dict__
 
 
 def test_lbfgs_ignores_early_stopping_like_scikit_learn(iris):
@@ -721,13 +733,14 @@ def test_training_targets_take_one_byte_per_entry(target, validation, monkeypatc
         "multilabel": np.stack([y[:300] % 2, y[:300] > 4], axis=1),
     }[target]
     seen = []
-    original = base_module.fit_stochastic
+    original = base_module.train_minibatch
 
-    def recording(network, optimizer, schedule, train, validation, *args):
-        seen.append((train.Y.dtype, None if validation is None else validation.Y))
-        return original(network, optimizer, schedule, train, validation, *args)
+    def recording(network, optimizer, schedule, data, *args):
+        validation = data.validation
+        seen.append((data.train.Y.dtype, None if validation is None else validation.Y))
+        return original(network, optimizer, schedule, data, *args)
 
-    monkeypatch.setattr(base_module, "fit_stochastic", recording)
+    monkeypatch.setattr(base_module, "train_minibatch", recording)
     clf = ScratchMLPClassifier(
         hidden_layer_sizes=(8,), max_iter=3, early_stopping=True, random_state=0
     )
@@ -828,7 +841,7 @@ def test_lbfgs_warns_when_scipy_stops_abnormally():
 def test_lbfgs_stopped_by_the_user_does_not_warn_of_convergence(iris):
     X, y = iris
     clf = ScratchMLPClassifier(solver="lbfgs", hidden_layer_sizes=(8,), max_iter=50)
-    clf._on_epoch_end = lambda record: record["epoch"] == 3
+    clf.set_callbacks(OnEpochEnd(lambda record: record["epoch"] == 3))
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         clf.fit(X, y)

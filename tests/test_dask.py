@@ -221,6 +221,7 @@ def test_plugin_without_a_cluster(n_threads, monkeypatch):
     assert blas_threads_in_this_process() == before
 
 
+@pytest.mark.slow  # the module's cluster: 2 worker processes
 def test_limit_blas_threads_in_workers(client):
     workers = sorted(client.ncores())
     try:
@@ -240,6 +241,7 @@ def test_limit_blas_threads_in_workers(client):
         client.unregister_worker_plugin(PLUGIN_NAME)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", SEARCHES)
 @pytest.mark.parametrize("make_case", CASES)
 def test_search_on_dask_matches_a_serial_search(make_case, kind, client, tmp_path):

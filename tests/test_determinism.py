@@ -100,6 +100,7 @@ def _run_child(code, hash_seed):
     return result.stdout
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_a_fresh_process_gives_bitwise_identical_weights():
     code = FIT_SOURCE + "\nfor name in CONFIGS:\n    print(name, fit_and_hash(name))\n"
     child = dict(line.split() for line in _run_child(code, "12345").splitlines())
@@ -131,6 +132,7 @@ def searches():
     return results
 
 
+@pytest.mark.slow  # searches: worker processes
 def test_grid_search_scores_do_not_depend_on_n_jobs(searches):
     sequential, parallel = searches[1].cv_results_, searches[2].cv_results_
     score_keys = [k for k in sequential if "test_score" in k]
@@ -141,6 +143,7 @@ def test_grid_search_scores_do_not_depend_on_n_jobs(searches):
     assert len(set(sequential["mean_test_score"])) > 1
 
 
+@pytest.mark.slow
 def test_grid_search_refits_bitwise_the_same_best_model(searches):
     sequential, parallel = searches[1], searches[2]
     assert sequential.best_params_ == parallel.best_params_

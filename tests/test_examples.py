@@ -3,13 +3,21 @@
 Each script runs in a subprocess from the repository root, as a user would run
 it, with the repository root on PYTHONPATH so the package is found whether or
 not it has been installed with ``pip install -e .``.
+
+The tests that run the scripts are marked ``examples`` and ``slow``: CI runs
+them once, in its main test run (see ``.ci/run``), and not again in the docs
+build, whose gallery is built without running the scripts. The hooks the
+gallery runs them with (``docs/sphinxext/gallery_helpers.py``) are tested here
+instead.
 """
 
 import ast
+import importlib.util
 import os
 import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -141,6 +149,8 @@ def test_example_has_a_gallery_docstring(name):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.examples
+@pytest.mark.slow
 def test_example_runs_prints_and_writes(name, outputs):
     stdout, folder = outputs(name)
     expected_lines, expected_files = CASES[name]
@@ -163,6 +173,8 @@ def accuracy(stdout, label):
     return value / 100 if match.group(2) else value
 
 
+@pytest.mark.examples
+@pytest.mark.slow
 def test_examples_learn_something(outputs):
     # Seeded runs, so these numbers are fixed; the margins only leave room
     # for platform differences in floating point.
@@ -184,3 +196,84 @@ def test_examples_learn_something(outputs):
     linear = accuracy(spiral, "logistic regression, training accuracy:")
     mlp = accuracy(spiral, "MLP after 100 epochs, training accuracy:")
     assert linear < 0.7 < 0.9 < mlp
+
+
+# --- the gallery's hooks (the docs build in CI does not run them) -----------------
+
+
+class ImagePaths:
+    """Like sphinx-gallery's ImagePathIterator: hands out image paths."""
+
+    def __init__(self, folder):
+        self.folder, self.paths = folder, []
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __next__(self):
+        self.paths.append(self.folder / f"sphx_glr_example_{len(self.paths) + 1}.png")
+        return self.paths[-1]
+
+
+@pytest.fixture
+def gallery_helpers(tmp_path, monkeypatch):
+    """docs/sphinxext/gallery_helpers.py, writing under tmp_path.
+
+    sphinx-gallery's ``figure_rst`` is replaced by a stand-in that lists the
+    images (sphinx-gallery need not be installed to run the tests).
+    """
+    path = ROOT / "docs" / "sphinxext" / "gallery_helpers.py"
+    spec = importlib.util.spec_from_file_location("gallery_helpers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "OUTPUT_ROOT", tmp_path / "examples_output")
+    scrapers = types.ModuleType("sphinx_gallery.scrapers")
+    scrapers.figure_rst = lambda images, src_dir, titles: (
+        f"{titles}: {[Path(image).name for image in images]}"
+    )
+    monkeypatch.setitem(sys.modules, "sphinx_gallery.scrapers", scrapers)
+    return module
+
+
+def test_gallery_runs_each_example_fast_in_a_fresh_output_dir(gallery_helpers):
+    script_vars = {"src_file": str(EXAMPLES / "mnist_vs_svc.py")}
+    folder = gallery_helpers.OUTPUT_ROOT / "mnist_vs_svc"
+    folder.mkdir(parents=True)
+    (folder / "stale.png").write_bytes(b"from an earlier build")
+    argv = gallery_helpers.reset_argv({}, script_vars)
+    assert argv == ["--fast", "--output-dir", str(folder)]
+    assert folder.is_dir() and not any(folder.iterdir())
+
+
+def test_gallery_shows_each_image_a_block_writes_once(gallery_helpers, tmp_path):
+    src_file = str(EXAMPLES / "mnist_vs_svc.py")
+    gallery_helpers.reset_argv({}, {"src_file": src_file})
+    folder = gallery_helpers.output_dir(src_file)
+    (tmp_path / "gallery").mkdir()
+    iterator = ImagePaths(tmp_path / "gallery")
+    block_vars = {"src_file": src_file, "image_path_iterator": iterator}
+    conf = {"src_dir": str(tmp_path)}
+
+    def scrape():
+        return gallery_helpers.output_dir_scraper(None, block_vars, conf)
+
+    assert scrape() == ""  # nothing written yet
+    (folder / "b.png").write_bytes(PNG[0])
+    (folder / "model.joblib").write_bytes(b"not an image")
+    os.utime(folder / "b.png", ns=(10**18, 10**18))
+    (folder / "a.gif").write_bytes(GIF[1])
+    os.utime(folder / "a.gif", ns=(2 * 10**18, 2 * 10**18))
+    # In the order written, copied into the gallery with their own suffix.
+    assert (
+        scrape() == "b.png, a.gif: ['sphx_glr_example_1.png', 'sphx_glr_example_2.gif']"
+    )
+    assert (tmp_path / "gallery" / "sphx_glr_example_2.gif").read_bytes() == GIF[1]
+    assert scrape() == ""  # no image is shown twice
+    # The same file saved again (a new modification time) is a new figure.
+    os.utime(folder / "b.png", ns=(3 * 10**18, 3 * 10**18))
+    assert scrape() == "b.png: ['sphx_glr_example_3.png']"
+    # A block whose pyplot figures matplotlib's scraper already took adds
+    # nothing of its own: they are the same figures.
+    next(iterator)
+    os.utime(folder / "a.gif", ns=(4 * 10**18, 4 * 10**18))
+    assert scrape() == ""

@@ -17,10 +17,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sknnscratch import ScratchMLPClassifier, ScratchMLPRegressor
 from sknnscratch._baseline import AverageDarknessClassifier
-from sknnscratch._fitted_state import (
+from sknnscratch._fitted_state import NETWORK_STATE, GeneratorState
+from sknnscratch._schema_entries import (
     MAX_STRING_ARRAY_BYTES,
-    NETWORK_STATE,
-    GeneratorState,
     Int,
     ListOf,
     OneOf,
@@ -34,7 +33,7 @@ REGRESSION_LOSSES = [
     name for name, loss in LOSSES.items() if loss.regression_output is not None
 ]
 # Live objects, never fitted state (set_callbacks, the CLI's progress hook).
-LIVE = {"_skl_callbacks", "_on_epoch_end"}
+LIVE = {"_skl_callbacks"}
 
 
 def _data(kind):

@@ -25,9 +25,14 @@ from numpy.testing import assert_array_equal
 from sklearn.exceptions import NotFittedError
 
 import sknnscratch
-from sknnscratch import ScratchMLPClassifier, ScratchMLPRegressor, persistence
+from sknnscratch import (
+    ScratchMLPClassifier,
+    ScratchMLPRegressor,
+    _model_file,
+    persistence,
+)
 from sknnscratch._baseline import AverageDarknessClassifier
-from sknnscratch._callbacks import HAS_SKLEARN_CALLBACKS
+from sknnscratch.callbacks import HAS_SKLEARN_CALLBACKS
 from sknnscratch.persistence import load, save
 
 # isort: split
@@ -48,6 +53,7 @@ from _persistence_support import (
     padded,
     read_model,
     read_raw,
+    rewrite,
     spec_checksum,
 )
 
@@ -219,6 +225,51 @@ def test_partial_fit_continues_exactly_after_a_round_trip(data, tmp_path, solver
     assert_same_state(_without_timings(original), _without_timings(loaded))
 
 
+def test_an_adam_model_of_version_0_3_continues_its_partial_fit(data, tmp_path):
+    # sknnscratch 0.3 saved Adam's state as the sums u = m / (1 - beta_1) and
+    # w = v / (1 - beta_2), as the tensors optimizer.gradient_sum and
+    # optimizer.squared_gradient_sum. Such a file still loads, and partial_fit
+    # continues as from the moments, up to rounding.
+    X, y = data
+    original = _mlp(solver="adam")
+    original.partial_fit(X[:30], y[:30], classes=[0, 1, 2])
+    path = tmp_path / "model.safetensors"
+    save(original, path)
+
+    def as_sums(document):
+        document["attributes"]["_optimizer_state"]["slots"] = {
+            "gradient_sum": "optimizer.gradient_sum",
+            "squared_gradient_sum": "optimizer.squared_gradient_sum",
+        }
+
+    def sums(tensors):
+        m = tensors.pop("optimizer.first_moment")
+        v = tensors.pop("optimizer.second_moment")
+        tensors["optimizer.gradient_sum"] = m / (1 - original.beta_1)
+        tensors["optimizer.squared_gradient_sum"] = v / (1 - original.beta_2)
+
+    rewrite(path, as_sums, sums)
+    loaded = load(path)
+    assert set(loaded._optimizer_state) == {
+        "name",
+        "t",
+        "gradient_sum",
+        "squared_gradient_sum",
+    }
+    original.partial_fit(X[30:], y[30:])
+    loaded.partial_fit(X[30:], y[30:])
+    for ours, theirs in zip(loaded.coefs_, original.coefs_):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+    # Saved again, the model has today's slots.
+    save(loaded, path)
+    assert set(load(path)._optimizer_state) == {
+        "name",
+        "t",
+        "first_moment",
+        "second_moment",
+    }
+
+
 def test_a_fresh_random_stream_would_differ(data, tmp_path):
     # Guards the test above: if the rng state were not restored (a fresh
     # stream from random_state), the weights after partial_fit would differ.
@@ -346,16 +397,6 @@ def test_what_cannot_be_saved_raises_and_writes_nothing(
     assert os.listdir(tmp_path) == []
 
 
-def test_the_progress_hook_is_not_saved(data, tmp_path):
-    estimator = _fit(_mlp(), *data)
-    hook = lambda *args: None  # noqa: E731
-    estimator._on_epoch_end = hook
-    save(estimator, tmp_path / "model.safetensors")
-    assert not hasattr(load(tmp_path / "model.safetensors"), "_on_epoch_end")
-    # Saving has no side effect on the estimator being saved.
-    assert estimator._on_epoch_end is hook
-
-
 @pytest.mark.skipif(not HAS_SKLEARN_CALLBACKS, reason="needs scikit-learn >= 1.9")
 def test_callbacks_are_not_saved(data, tmp_path):
     callback = CountTasks()
@@ -404,7 +445,7 @@ def test_an_interrupted_save_keeps_the_old_file_and_no_temporary(
             raise exception
 
     monkeypatch.setattr(
-        persistence.os, "fdopen", lambda *a: HalfWritten(real_fdopen(*a))
+        _model_file.os, "fdopen", lambda *a: HalfWritten(real_fdopen(*a))
     )
     with pytest.raises(type(exception)):
         save(newer, path)
@@ -422,7 +463,7 @@ def test_a_failing_fsync_or_rename_keeps_the_old_file(saved, data, monkeypatch, 
     def fail(*args):
         raise OSError(f"simulated {target} failure")
 
-    monkeypatch.setattr(persistence.os, target, fail)
+    monkeypatch.setattr(_model_file.os, target, fail)
     with pytest.raises(OSError, match=f"simulated {target}"):
         save(newer, path)
     monkeypatch.undo()
@@ -431,7 +472,7 @@ def test_a_failing_fsync_or_rename_keeps_the_old_file(saved, data, monkeypatch, 
 
 
 def test_an_interrupted_first_save_leaves_nothing(models, tmp_path, monkeypatch):
-    monkeypatch.setattr(persistence.os, "fsync", lambda fd: 1 / 0)
+    monkeypatch.setattr(_model_file.os, "fsync", lambda fd: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         save(models["multiclass"], tmp_path / "model.safetensors")
     assert os.listdir(tmp_path) == []
@@ -440,7 +481,7 @@ def test_an_interrupted_first_save_leaves_nothing(models, tmp_path, monkeypatch)
 def test_an_existing_temporary_name_is_skipped_not_overwritten(saved, monkeypatch):
     path, data, estimator = saved
     names = iter(["aaaaaaaaaaaa", "bbbbbbbbbbbb"])
-    monkeypatch.setattr(persistence.secrets, "token_hex", lambda n: next(names))
+    monkeypatch.setattr(_model_file.secrets, "token_hex", lambda n: next(names))
     other = path.parent / f".{path.name}.aaaaaaaaaaaa.tmp"
     other.write_bytes(b"another writer's file")
     path.unlink()

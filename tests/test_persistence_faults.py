@@ -434,6 +434,7 @@ def memory_runs(models, tmp_path_factory):
         process.communicate()
 
 
+@pytest.mark.slow  # a fresh process per case
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc/self/status")
 @pytest.mark.parametrize("name", MEMORY_CASES)
 def test_a_crafted_file_is_refused_in_bounded_memory(memory_runs, name):

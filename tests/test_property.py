@@ -359,36 +359,42 @@ def predict_property(data, kind, params, huge):
 target_kinds = st.sampled_from(["binary", "multiclass", "multilabel"])
 
 
+@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(data=st.data(), params=estimator_params)
 def test_fit_then_predict(data, params):
     fit_property(data, params, huge=False)
 
 
+@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(data=st.data(), params=estimator_params)
 def test_fit_then_predict_huge_values(data, params):
     fit_property(data, params, huge=True)
 
 
+@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(data=st.data(), params=estimator_params)
 def test_partial_fit_then_predict(data, params):
     partial_fit_property(data, params, huge=False)
 
 
+@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(data=st.data(), params=estimator_params)
 def test_partial_fit_then_predict_huge_values(data, params):
     partial_fit_property(data, params, huge=True)
 
 
+@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(data=st.data(), kind=target_kinds, params=estimator_params)
 def test_predict_on_any_input(data, kind, params):
     predict_property(data, kind, params, huge=False)
 
 
+@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(data=st.data(), kind=target_kinds, params=estimator_params)
 def test_predict_on_any_input_huge_values(data, kind, params):

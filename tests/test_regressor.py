@@ -17,8 +17,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sknnscratch import ScratchMLPRegressor, load, save
+from sknnscratch.nn.divergence import DivergenceWarning
 from sknnscratch.nn.losses import LOSSES
-from sknnscratch.nn.training import DivergenceWarning
 
 
 @pytest.fixture(scope="module")

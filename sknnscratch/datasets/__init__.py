@@ -5,8 +5,10 @@ MNIST ships with the repository in ``data/mnist/`` (CC BY-SA 3.0); see
 :func:`load_mnist` for how its files are located and verified.
 """
 
+from ._checksums import ChecksumError
+from ._fashion_mnist import load_fashion_mnist
 from ._idx import IDXFormatError, read_idx, write_idx
-from ._mnist import ChecksumError, load_fashion_mnist, load_mnist, load_mnist_split
+from ._mnist import load_mnist, load_mnist_split
 from ._spiral import make_spiral
 
 __all__ = [

@@ -5,6 +5,8 @@ import numbers
 
 import numpy as np
 
+from .._utils import as_generator, check_positive_int
+
 __all__ = ["make_spiral"]
 
 
@@ -36,8 +38,10 @@ numpy.random.RandomState, default=None
         Source of the noise.  None draws fresh entropy from the operating
         system (``numpy.random.default_rng()``); an int seeds a new
         ``numpy.random.default_rng(random_state)``, making the output
-        reproducible; a Generator or RandomState is used, and advanced,
-        as is.  NumPy's global random state is never used or changed.
+        reproducible; a Generator is used, and advanced, as is; a
+        RandomState is asked for the seed of a new Generator, so it too
+        drives, and advances with, the output.  NumPy's global random state
+        is never used or changed.
 
     Returns
     -------
@@ -60,8 +64,8 @@ numpy.random.RandomState, default=None
     >>> X.shape, y.tolist()
     ((6, 2), [0, 0, 0, 1, 1, 1])
     """
-    n_classes = _check_int(n_classes, "n_classes", minimum=1)
-    n_samples = _check_int(n_samples, "n_samples", minimum=1)
+    n_classes = check_positive_int(n_classes, "n_classes")
+    n_samples = check_positive_int(n_samples, "n_samples")
     if n_samples < n_classes:
         raise ValueError(
             f"n_samples={n_samples} is smaller than n_classes={n_classes}; "
@@ -74,7 +78,7 @@ numpy.random.RandomState, default=None
         or noise < 0
     ):
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    rng = _check_generator(random_state)
+    rng = as_generator(random_state)
 
     # Same split as sklearn.datasets.make_blobs: the remainder goes to the
     # first classes, so class sizes differ by at most one.
@@ -92,36 +96,3 @@ numpy.random.RandomState, default=None
         X[start : start + size, 1] = radius * np.cos(angle)
         start += size
     return X, y
-
-
-def _check_int(value, name, *, minimum):
-    """Return ``value`` as an int if it is an integer >= ``minimum``."""
-    # bool is an Integral, but make_spiral(True) is surely a mistake.
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_generator(random_state):
-    """Turn ``random_state`` into a random generator, never the global one.
-
-    Unlike :func:`sklearn.utils.check_random_state`, None does not return
-    NumPy's global RandomState: sharing it would make results depend on, and
-    change, whatever else in the process draws random numbers.
-    """
-    if random_state is None:
-        return np.random.default_rng()
-    if isinstance(random_state, (np.random.Generator, np.random.RandomState)):
-        return random_state
-    if isinstance(random_state, numbers.Integral) and not isinstance(
-        random_state, bool
-    ):
-        if random_state < 0:
-            raise ValueError(f"random_state must be >= 0, got {random_state}")
-        return np.random.default_rng(int(random_state))
-    raise ValueError(
-        "random_state must be None, a non-negative int, a numpy.random.Generator "
-        f"or a numpy.random.RandomState, got {random_state!r}"
-    )

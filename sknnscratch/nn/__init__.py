@@ -10,8 +10,19 @@ One module per concept, each formula in its docstring:
   vector, with the objective and its gradient;
 - :mod:`~sknnscratch.nn.optimizers`: SGD, Adagrad, RMSprop, Adam;
 - :mod:`~sknnscratch.nn.schedules`: learning-rate schedules;
-- :mod:`~sknnscratch.nn.training`: the mini-batch loop and L-BFGS;
+- :mod:`~sknnscratch.nn.data`: a dataset and its mini-batches;
+- :mod:`~sknnscratch.nn.training`: one epoch (batch, forward, loss, backward,
+  update) and the mini-batch training loop;
+- :mod:`~sknnscratch.nn.lbfgs`: full-batch training with L-BFGS;
 - :mod:`~sknnscratch.nn.gradcheck`: finite-difference gradient checking.
+
+Beside the arithmetic, what training keeps track of:
+
+- :mod:`~sknnscratch.nn.bookkeeping`: history, improvement, plateaus;
+- :mod:`~sknnscratch.nn.divergence`: a loss or weight that becomes inf or NaN;
+- :mod:`~sknnscratch.nn.interrupts`: Ctrl-C at a batch boundary;
+- :mod:`~sknnscratch.nn.subnormals`: the one speed measure outside the
+  formulas (tiny numbers swept to zero).
 
 Nothing here imports a scikit-learn estimator; all randomness comes from a
 :class:`numpy.random.Generator` handed in by the caller.

@@ -26,7 +26,7 @@ from .initializers import INITIALIZERS
 from .layers import Dense, Dropout
 from .losses import LOSSES
 
-__all__ = ["Network"]
+__all__ = ["Network", "forward", "predict"]
 
 #: Rows per chunk when predicting, so memory stays bounded on large inputs.
 PREDICT_CHUNK_ROWS = 4096
@@ -69,7 +69,6 @@ class Network:
         self.layer_units = list(layer_units)
         self.activations = [*hidden_activations, output_activation]
         self.output_activation = output_activation
-        self.loss_name = loss
         self.loss = LOSSES[loss]
         self.dtype = np.dtype(dtype)
 
@@ -99,27 +98,6 @@ class Network:
             self.layers.append(dense)
             if i < n_hidden and dropout_rates[i] > 0:
                 self.layers.append(Dropout(dropout_rates[i], rng))
-
-    @classmethod
-    def for_inference(cls, coefs, intercepts, hidden_activations, output_activation):
-        """A forward-only network over existing weight arrays (no copy).
-
-        Prediction uses this: building it costs a few Python objects, not a
-        copy of the weights, and it sees in-place edits of ``coefs``.
-        """
-        network = cls.__new__(cls)
-        network.layer_units = [coefs[0].shape[0], *(c.shape[1] for c in coefs)]
-        network.activations = [*hidden_activations, output_activation]
-        network.output_activation = output_activation
-        network.dtype = coefs[0].dtype
-        network.coefs, network.intercepts = list(coefs), list(intercepts)
-        network.params = network.grads = None
-        network.dense_layers = [
-            Dense(w, b, None, None, act, needs_input_grad=False)
-            for w, b, act in zip(coefs, intercepts, network.activations)
-        ]
-        network.layers = network.dense_layers
-        return network
 
     def _views(self, flat, shapes):
         """Split a flat vector into per-layer weight matrices and bias vectors."""
@@ -160,10 +138,7 @@ class Network:
         The result is a view into the last layer's buffer, valid until the next
         call; :meth:`predict` returns a fresh array instead.
         """
-        out = X
-        for layer in self.layers:
-            out = layer.forward(out, training)
-        return out
+        return forward(self.layers, X, training)
 
     def backward(self, delta):
         """Backward pass from :math:`\\delta = \\partial L / \\partial z` at the
@@ -175,12 +150,7 @@ class Network:
 
     def predict(self, X):
         """Output probabilities (or values) for any number of rows, in chunks."""
-        n_samples = X.shape[0]
-        result = np.empty((n_samples, self.layer_units[-1]), dtype=self.dtype)
-        for start in range(0, n_samples, PREDICT_CHUNK_ROWS):
-            stop = min(start + PREDICT_CHUNK_ROWS, n_samples)
-            result[start:stop] = self.forward(X[start:stop])
-        return result
+        return _predict_in_chunks(self.layers, X, self.layer_units[-1], self.dtype)
 
     def loss_and_gradient(self, X, Y, sample_weight=None, alpha=0.0, training=True):
         """Objective :math:`J` of one batch, and its gradient into ``grads``.
@@ -246,3 +216,50 @@ class Network:
             weights = self.params[: self.n_weights]
             data_loss += 0.5 * alpha * np.dot(weights, weights)
         return float(data_loss / weight_sum)
+
+
+def forward(layers, X, training=False):
+    """The output of ``layers`` for the batch ``X``: each layer's output is
+    the next one's input."""
+    out = X
+    for layer in layers:
+        out = layer.forward(out, training)
+    return out
+
+
+def predict(coefs, intercepts, activations, X):
+    """The output of a network with these weights for every row of ``X``.
+
+    Forward only, as prediction from fitted weights needs: the layers are
+    built over the given arrays (no copy, no gradients), which costs a few
+    Python objects, so that predicting one row stays cheap.
+
+    Parameters
+    ----------
+    coefs, intercepts : lists of ndarray
+        Per-layer weight matrices (inputs, outputs) and bias vectors.
+    activations : list of str
+        One activation name per layer, the output layer's last.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+
+    Returns
+    -------
+    output : ndarray of shape (n_samples, n_outputs)
+        A fresh array.
+    """
+    layers = [
+        Dense(w, b, None, None, activation, needs_input_grad=False)
+        for w, b, activation in zip(coefs, intercepts, activations)
+    ]
+    return _predict_in_chunks(layers, X, coefs[-1].shape[1], coefs[0].dtype)
+
+
+def _predict_in_chunks(layers, X, n_outputs, dtype):
+    """The forward pass over ``PREDICT_CHUNK_ROWS`` rows at a time, so that
+    the layers' buffers stay small whatever the number of rows."""
+    n_samples = X.shape[0]
+    result = np.empty((n_samples, n_outputs), dtype=dtype)
+    for start in range(0, n_samples, PREDICT_CHUNK_ROWS):
+        stop = min(start + PREDICT_CHUNK_ROWS, n_samples)
+        result[start:stop] = forward(layers, X[start:stop])
+    return result

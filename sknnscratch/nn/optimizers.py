@@ -8,7 +8,7 @@ works with every optimizer. All state is a few flat arrays and a step count,
 available as a plain dict through ``state_dict()`` / ``load_state_dict()``.
 
 With :math:`g` the gradient, :math:`\eta` the learning rate and :math:`t` the
-step count (after increment):
+step count (after increment), the rules are those of docs/math.md:
 
 ``sgd`` (exactly scikit-learn's, momentum :math:`\mu`)
     :math:`v \leftarrow \mu v - \eta g`; then
@@ -21,113 +21,73 @@ step count (after increment):
 ``rmsprop`` (Tieleman & Hinton, 2012; decay :math:`\rho`)
     :math:`s \leftarrow \rho s + (1 - \rho) g^2`;
     :math:`\theta \leftarrow \theta - \eta\, g / (\sqrt{s} + \epsilon)`.
-``adam`` (Kingma & Ba, 2014; as scikit-learn writes it)
+``adam`` (Kingma & Ba, 2014; exactly scikit-learn's)
     :math:`m \leftarrow \beta_1 m + (1 - \beta_1) g`,
     :math:`v \leftarrow \beta_2 v + (1 - \beta_2) g^2`,
     :math:`\hat\eta = \eta \sqrt{1 - \beta_2^t} / (1 - \beta_1^t)`,
     :math:`\theta \leftarrow \theta - \hat\eta\, m / (\sqrt{v} + \epsilon)`.
 
-Why ``update`` walks the vectors in chunks: an update is up to a dozen
-element-wise passes over four or five vectors as long as the network has
-parameters. Done on whole vectors, every pass streams them through main
-memory; done on chunks of ``CHUNK_BYTES`` per vector, the chunk stays in the
-CPU cache for all the passes, and memory is read and written about once. The
-formulas (``_step``) are the same either way: they act on whatever slice of
-the vectors they are given.
+How the code is written: every rule is NumPy arithmetic on whole vectors, in
+place, with its formula beside it. Temporaries go into ``self.scratch``, a
+vector kept between steps: a fresh temporary as long as the parameters would
+cost page faults every step, comparable to the arithmetic itself. Scalars
+are Python floats: a NumPy float64 scalar times a float32 array takes a
+casting loop about ten times slower.
 
-Why the ``_flush_subnormals`` step: a moving average whose gradient is always
-zero (a weight from an always-blank MNIST border pixel, with ``alpha=0``)
-decays geometrically, :math:`m \beta^k`, and after a few hundred steps enters
-the *subnormal* range below ``finfo(dtype).tiny``. x86 arithmetic on subnormal
-numbers is one to two orders of magnitude slower, and training slows down as
-they accumulate. Every ``FLUSH_INTERVAL`` steps, each decaying state array is
-swept once: entries too small to stay normal until the next sweep are set to
-zero. They are at most ``tiny / decay**FLUSH_INTERVAL`` (about 1e-35 in
-float32 for :math:`\beta_1 = 0.9`), far below anything that moves a weight.
-
-The weights themselves get the same sweep, below ``tiny * 2**32`` (about
-5e-29 in float32): with L2 (``alpha``) and Adam, a weight that never sees data
-(the blank border pixels again) is pulled to zero by a nearly constant factor
-per step, since Adam divides its tiny gradient by a tiny root. In measured
-MNIST runs about 20,000 first-layer weights went subnormal by the fourth epoch
-and each epoch took 30% longer. A weight of 1e-29 next to weights of 1e-2 has
-no effect on any output, so it might as well be 0.
-
-The squared gradients that feed ``adagrad``, ``rmsprop`` and ``adam`` are
-raised by a floor, :math:`g^2 + 10^{-30}`, so that :math:`v` and :math:`s`
-never hold a subnormal number (a float32 gradient below about 1e-19 squares
-to one). The floor changes nothing a weight can feel: in float32 it is below
-the rounding of any :math:`g^2` above :math:`10^{-22}`, and the squared term
-ends up under a square root next to :math:`\epsilon = 10^{-8}`, with
-:math:`\sqrt{10^{-30}} = 10^{-15} \ll \epsilon`. (An addition rather than
-a ``maximum``: NumPy's ``maximum`` also checks for NaN, and took three times
-as long as the addition on these vectors.)
+One speed measure sits outside the rules, in :mod:`sknnscratch.nn.subnormals`
+(read it for why): every ``sweep_interval`` steps, :meth:`Optimizer.step`
+sets near-subnormal state entries and weights to zero.
 """
+
+import math
 
 import numpy as np
 
+from .subnormals import sweep_subnormals
+
 __all__ = ["OPTIMIZERS", "SGD", "Adagrad", "RMSprop", "Adam"]
-
-#: Steps between two sweeps of the optimizer state for near-subnormal values.
-FLUSH_INTERVAL = 64
-
-#: A swept weight below ``finfo(dtype).tiny`` times this is set to zero.
-WEIGHT_FLUSH_FACTOR = 2.0**32
-
-#: Added to every squared gradient of a squared-gradient average (see above).
-SQUARED_GRADIENT_FLOOR = 1e-30
-
-#: Bytes of each vector processed together (a few such chunks fit in L2 cache).
-CHUNK_BYTES = 256 * 1024
 
 
 class Optimizer:
-    """Shared bookkeeping: the step count, state arrays and subnormal sweeps.
+    """What every optimizer shares: the step count and the state arrays.
 
-    Subclasses name their state arrays in ``slots`` and, for each one that
-    decays geometrically, its decay factor in ``_decays``.
+    Subclasses name their state arrays in ``slots`` (each starts at zero, as
+    long as the parameters), name in ``decays`` the hyperparameter by which
+    each slot that decays geometrically is multiplied every step, and write
+    their rule in :meth:`update`.
+
+    Parameters
+    ----------
+    n_params : int
+        Length of the flat parameter vector.
+    dtype : numpy dtype
+        That of the parameters; the state arrays use it too.
     """
 
     slots = ()
+    decays = {}
+
+    #: Steps between two sweeps of near-subnormal values (0: never sweep).
+    sweep_interval = 64
 
     def __init__(self, n_params, dtype):
         self.t = 0
         self.dtype = np.dtype(dtype)
         for name in self.slots:
             setattr(self, name, np.zeros(n_params, dtype=self.dtype))
-        self._decays = {}
-        chunk = max(1, CHUNK_BYTES // self.dtype.itemsize)
-        self._chunks = [
-            slice(start, min(start + chunk, n_params))
-            for start in range(0, n_params, chunk)
-        ]
-        # Scratch space for one chunk, so that an update allocates nothing.
-        self._scratch = np.empty(min(chunk, n_params), dtype=self.dtype)
+        self.scratch = np.empty(n_params, dtype=self.dtype)
+
+    def step(self, params, grads, learning_rate):
+        """Count the step, apply the rule (:meth:`update`) to ``params``."""
+        self.t += 1
+        self.update(params, grads, float(learning_rate))
+        if self.sweep_interval and self.t % self.sweep_interval == 0:
+            sweep_subnormals(self, params)
 
     def update(self, params, grads, learning_rate):
-        """Apply one step to ``params`` in place, chunk by chunk."""
-        self.t += 1
-        # A NumPy float64 scalar times a float32 array takes a casting loop
-        # about ten times slower than a Python float does: keep them Python.
-        learning_rate = float(learning_rate)
-        flush = self.t % FLUSH_INTERVAL == 0
-        for chunk in self._chunks:
-            state = [getattr(self, name)[chunk] for name in self.slots]
-            scratch = self._scratch[: chunk.stop - chunk.start]
-            self._step(params[chunk], grads[chunk], learning_rate, *state, scratch)
-            if flush:
-                self._flush_subnormals(params[chunk], state, scratch)
-
-    def _flush_subnormals(self, params, state, scratch):
-        tiny = np.finfo(self.dtype).tiny
-        thresholds = [(params, tiny * WEIGHT_FLUSH_FACTOR)]
-        for name, array in zip(self.slots, state):
-            decay = self._decays.get(name, 0.0)
-            if decay > 0:  # without decay nothing shrinks towards subnormals
-                thresholds.append((array, tiny / decay**FLUSH_INTERVAL))
-        for array, threshold in thresholds:
-            np.abs(array, out=scratch)
-            np.copyto(array, 0, where=scratch < threshold)
+        """The optimizer's rule: change ``params`` in place (``self.t`` is
+        already the number of this step)."""
+        raise NotImplementedError
 
     def state_dict(self):
         """The optimizer's state as a plain dict (step count and arrays)."""
@@ -140,35 +100,28 @@ class Optimizer:
             getattr(self, name)[...] = state[name]
 
 
-def _squared_gradient(grads, out):
-    r""":math:`g^2 + 10^{-30}` into ``out``: never a subnormal number."""
-    # np.square rather than grads * grads: the same values, twice as fast
-    # (measured on float32 vectors of 200,000 entries).
-    np.square(grads, out=out)
-    out += SQUARED_GRADIENT_FLOOR
-    return out
-
-
 class SGD(Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum."""
 
     slots = ("velocity",)
+    decays = {"velocity": "momentum"}
 
     def __init__(self, n_params, dtype, momentum=0.9, nesterovs_momentum=True):
         super().__init__(n_params, dtype)
         self.momentum = float(momentum)
         self.nesterovs_momentum = nesterovs_momentum
-        self._decays = {"velocity": momentum}
 
-    def _step(self, params, grads, learning_rate, velocity, scratch):
-        step = np.multiply(grads, learning_rate, out=scratch)  # eta * g
-        velocity *= self.momentum
-        velocity -= step  # v = mu v - eta g
+    def update(self, params, grads, learning_rate):
+        """:math:`v \\leftarrow \\mu v - \\eta g`, then the step."""
+        v, mu = self.velocity, self.momentum
+        eta_g = np.multiply(grads, learning_rate, out=self.scratch)
+        v *= mu
+        v -= eta_g  # v = mu v - eta g
         if self.nesterovs_momentum:
-            params -= step
-            params += np.multiply(velocity, self.momentum, out=step)
+            params -= eta_g
+            params += np.multiply(v, mu, out=eta_g)  # theta += mu v - eta g
         else:
-            params += velocity
+            params += v  # theta += v
 
 
 class Adagrad(Optimizer):
@@ -180,113 +133,104 @@ class Adagrad(Optimizer):
         super().__init__(n_params, dtype)
         self.epsilon = float(epsilon)
 
-    def _step(self, params, grads, learning_rate, sum_squares, scratch):
-        _squared_gradient(grads, scratch)
-        sum_squares += scratch  # G += g^2
-        np.sqrt(sum_squares, out=scratch)
-        scratch += self.epsilon
-        np.divide(grads, scratch, out=scratch)
-        scratch *= learning_rate
-        params -= scratch
+    def update(self, params, grads, learning_rate):
+        """:math:`G \\leftarrow G + g^2`, :math:`\\theta \\leftarrow \\theta -
+        \\eta g / (\\sqrt{G} + \\epsilon)`."""
+        G, s = self.sum_squares, self.scratch
+        G += np.square(grads, out=s)  # G = G + g^2
+        np.sqrt(G, out=s)
+        s += self.epsilon
+        np.divide(grads, s, out=s)
+        s *= learning_rate
+        params -= s  # theta -= eta g / (sqrt(G) + eps)
 
 
 class RMSprop(Optimizer):
     """RMSprop: Adagrad with a moving average of squared gradients."""
 
     slots = ("mean_squares",)
+    decays = {"mean_squares": "rho"}
 
     def __init__(self, n_params, dtype, rho=0.9, epsilon=1e-8):
         super().__init__(n_params, dtype)
         self.rho = float(rho)
         self.epsilon = float(epsilon)
-        self._decays = {"mean_squares": rho}
 
-    def _step(self, params, grads, learning_rate, mean_squares, scratch):
-        _squared_gradient(grads, scratch)
-        scratch *= 1 - self.rho
-        mean_squares *= self.rho
-        mean_squares += scratch  # s = rho s + (1 - rho) g^2
-        np.sqrt(mean_squares, out=scratch)
-        scratch += self.epsilon
-        np.divide(grads, scratch, out=scratch)
-        scratch *= learning_rate
-        params -= scratch
+    def update(self, params, grads, learning_rate):
+        """:math:`s \\leftarrow \\rho s + (1 - \\rho) g^2`, :math:`\\theta
+        \\leftarrow \\theta - \\eta g / (\\sqrt{s} + \\epsilon)`."""
+        S, s = self.mean_squares, self.scratch
+        np.square(grads, out=s)
+        s *= 1 - self.rho
+        S *= self.rho
+        S += s  # S = rho S + (1 - rho) g^2
+        np.sqrt(S, out=s)
+        s += self.epsilon
+        np.divide(grads, s, out=s)
+        s *= learning_rate
+        params -= s  # theta -= eta g / (sqrt(S) + eps)
 
 
 class Adam(Optimizer):
-    r"""Adam: momentum on the gradient and RMSprop's scaling, bias-corrected.
+    """Adam: momentum on the gradient and RMSprop's scaling, bias-corrected.
 
-    The moving averages are kept without their :math:`(1 - \beta)` factors,
-    as the exponentially weighted *sums*
-
-    .. math::
-
-        u = m / (1 - \beta_1): \quad u \leftarrow \beta_1 u + g, \qquad
-        w = v / (1 - \beta_2): \quad w \leftarrow \beta_2 w + g^2,
-
-    and the factors move into the step size and :math:`\epsilon`:
-
-    .. math::
-
-        \frac{m}{\sqrt{v} + \epsilon}
-        = \frac{1 - \beta_1}{\sqrt{1 - \beta_2}}
-          \cdot \frac{u}{\sqrt{w} + \epsilon / \sqrt{1 - \beta_2}}.
-
-    Why: each average then costs one multiply and one add per step instead
-    of a third pass for the factor; the update is the same up to rounding
-    (it matches scikit-learn's ``AdamOptimizer`` to 1e-12 in float64).
-    ``state_dict`` holds ``gradient_sum`` (:math:`u`) and
-    ``squared_gradient_sum`` (:math:`w`).
+    ``first_moment`` is :math:`m`, ``second_moment`` :math:`v`. The bias
+    correction is folded into the step size, as scikit-learn does, so the
+    update is the same as scikit-learn's ``AdamOptimizer``'s, operation for
+    operation.
     """
 
-    slots = ("gradient_sum", "squared_gradient_sum")
+    slots = ("first_moment", "second_moment")
+    decays = {"first_moment": "beta_1", "second_moment": "beta_2"}
 
     def __init__(self, n_params, dtype, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         super().__init__(n_params, dtype)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
-        self._decays = {"gradient_sum": beta_1, "squared_gradient_sum": beta_2}
+        # Adam needs two temporaries at once (the step and its divisor).
+        self.scratch_2 = np.empty_like(self.scratch)
 
-    def _step(self, params, grads, learning_rate, u, w, scratch):
-        u *= self.beta_1
-        u += grads  # u = b1 u + g
-        w *= self.beta_2
-        w += _squared_gradient(grads, scratch)  # w = b2 w + g^2
-        root = (1 - self.beta_2) ** 0.5
-        # Bias correction folded into the step size, as scikit-learn does,
-        # together with the (1 - beta) factors of m and v.
-        corrected_rate = (
-            learning_rate
-            * (1 - self.beta_2**self.t) ** 0.5
-            / (1 - self.beta_1**self.t)
-            * (1 - self.beta_1)
-            / root
-        )
-        np.sqrt(w, out=scratch)
-        scratch += self.epsilon / root
-        np.divide(u, scratch, out=scratch)
-        scratch *= corrected_rate
-        params -= scratch
+    def update(self, params, grads, learning_rate):
+        """The moments, then :math:`\\theta \\leftarrow \\theta - \\hat\\eta\\,
+        m / (\\sqrt{v} + \\epsilon)`."""
+        m, v, s = self.first_moment, self.second_moment, self.scratch
+        b1, b2 = self.beta_1, self.beta_2
+        m *= b1
+        m += np.multiply(grads, 1 - b1, out=s)  # m = b1 m + (1 - b1) g
+        v *= b2
+        np.square(grads, out=s)
+        v += np.multiply(s, 1 - b2, out=s)  # v = b2 v + (1 - b2) g^2
+        eta_hat = learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        divisor = np.sqrt(v, out=self.scratch_2)
+        divisor += self.epsilon
+        step = np.multiply(m, eta_hat, out=s)
+        params -= np.divide(step, divisor, out=s)  # theta -= eta_hat m / (...)
 
     def load_state_dict(self, state):
         """Restore a state saved by ``state_dict`` (arrays are copied).
 
-        A state saved by earlier versions, which kept the averages
-        ``first_moment`` (:math:`m`) and ``second_moment`` (:math:`v`), is
-        converted, so that such a model's ``partial_fit`` continues.
+        sknnscratch 0.3 kept the exponentially weighted sums
+        ``gradient_sum`` (:math:`m / (1 - \\beta_1)`) and
+        ``squared_gradient_sum`` (:math:`v / (1 - \\beta_2)`) instead of the
+        moments; such a state is converted, so that an 0.3 model's
+        ``partial_fit`` continues.
         """
-        if "first_moment" in state:
+        if "gradient_sum" in state:
             state = {
                 "t": state["t"],
-                "gradient_sum": np.divide(state["first_moment"], 1 - self.beta_1),
-                "squared_gradient_sum": np.divide(
-                    state["second_moment"], 1 - self.beta_2
+                "first_moment": np.multiply(state["gradient_sum"], 1 - self.beta_1),
+                "second_moment": np.multiply(
+                    state["squared_gradient_sum"], 1 - self.beta_2
                 ),
             }
         super().load_state_dict(state)
 
 
-#: Optimizers keyed by the public ``optimizer`` option names ('lbfgs' is not a
-#: step rule but a full-batch method: see :func:`~sknnscratch.nn.training.fit_lbfgs`).
+#: Optimizers keyed by the public ``solver`` option names ('lbfgs' is not a
+#: step rule but a full-batch method: see :func:`~sknnscratch.nn.lbfgs.train_lbfgs`).
 OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
+
+#: Slot names an optimizer's saved state had in earlier versions (model files
+#: of sknnscratch 0.3 hold Adam's sums); ``load_state_dict`` converts them.
+FORMER_SLOTS = {"adam": [("gradient_sum", "squared_gradient_sum")]}

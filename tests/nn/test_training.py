@@ -5,15 +5,12 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
+from sknnscratch.nn.bookkeeping import TrainingState
+from sknnscratch.nn.data import Dataset, TrainingData
 from sknnscratch.nn.network import Network
 from sknnscratch.nn.optimizers import OPTIMIZERS
 from sknnscratch.nn.schedules import SCHEDULES
-from sknnscratch.nn.training import (
-    Dataset,
-    StochasticConfig,
-    TrainingState,
-    fit_stochastic,
-)
+from sknnscratch.nn.training import TrainingConfig, train_minibatch
 
 
 @pytest.mark.parametrize("optimizer_name", ["adam", "sgd"])
@@ -50,20 +47,18 @@ def test_divergence_in_a_later_epoch_restores_that_epochs_start(
         return loss, output
 
     monkeypatch.setattr(network, "loss_and_gradient", loss_and_gradient)
-    config = StochasticConfig(
+    config = TrainingConfig(
         batch_size=16, max_iter=5, n_iter_no_change=100, on_epoch_end=remember
     )
     state = TrainingState()
     with pytest.warns(ConvergenceWarning, match="diverged in epoch 3"):
-        fit_stochastic(
+        train_minibatch(
             network,
             optimizer,
             SCHEDULES["constant"](0.01),
-            Dataset(X, Y),
-            None,
+            TrainingData(Dataset(X, Y), None, rng),
             config,
             state,
-            rng,
         )
 
     assert state.n_iter == 2

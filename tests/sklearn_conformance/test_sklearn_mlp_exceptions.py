@@ -180,10 +180,10 @@ def test_the_swapped_import_does_not_leak():
     import test_sklearn_mlp
     from sklearn.neural_network import _multilayer_perceptron
 
-    from sknnscratch import cli
+    from sknnscratch.cli import _models
 
     assert test_sklearn_mlp.MLPClassifier is ScratchMLPClassifier
     assert test_sklearn_mlp.MLPRegressor is ScratchMLPRegressor
     assert sklearn.neural_network.MLPClassifier is _multilayer_perceptron.MLPClassifier
     assert sklearn.neural_network.MLPRegressor is _multilayer_perceptron.MLPRegressor
-    assert cli.MLPClassifier is _multilayer_perceptron.MLPClassifier
+    assert _models.MLPClassifier is _multilayer_perceptron.MLPClassifier

@@ -1,0 +1,5 @@
+"""Tests of sknnscratch.datasets, one module per module of the package.
+
+A package, so that its test modules are imported as ``datasets.test_*`` and
+cannot collide with a same-named test module elsewhere under tests/.
+"""
