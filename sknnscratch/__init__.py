@@ -7,7 +7,7 @@ training loop, one module each).
 """
 
 # Defined before the imports below: modules read it when they record versions.
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 from . import chunks, datasets  # noqa: E402
 from ._baseline import AverageDarknessClassifier  # noqa: E402

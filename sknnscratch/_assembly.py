@@ -49,14 +49,29 @@ STATE_ATTRIBUTES = {
 }
 
 
+#: NumPy's bit generators by name: a continued stream is rebuilt from the
+#: state the last fit left, whichever generator ``random_state`` gave.
+_BIT_GENERATORS = {
+    bit_generator.__name__: bit_generator
+    for bit_generator in (
+        np.random.PCG64,
+        np.random.PCG64DXSM,
+        np.random.Philox,
+        np.random.SFC64,
+        np.random.MT19937,
+    )
+}
+
+
 def random_stream(estimator, resume):
     """The Generator of every random draw of a fit: from ``random_state``, or
     for a ``partial_fit`` that continues, where the last call left it."""
     if not resume:
         return as_generator(estimator.random_state)
-    rng = np.random.default_rng()
-    rng.bit_generator.state = estimator._rng_state
-    return rng
+    state = estimator._rng_state
+    bit_generator = _BIT_GENERATORS[state["bit_generator"]]()
+    bit_generator.state = state
+    return np.random.Generator(bit_generator)
 
 
 def build_network(estimator, layer_units, plan, dtype, rng, first_pass):
@@ -87,8 +102,10 @@ def training_state(estimator, first_pass, incremental):
     if first_pass:
         state = TrainingState(history=new_history(estimator._metric))
     else:
+        # Copies of the fitted lists: the engine appends to its own, so that
+        # a fit that fails leaves the fitted ones as they were.
         state = TrainingState(
-            **{f: getattr(estimator, a) for f, a in STATE_ATTRIBUTES.items()}
+            **{f: _copied(getattr(estimator, a)) for f, a in STATE_ATTRIBUTES.items()}
         )
         if not incremental:
             # warm_start fit: a new run on the old weights, judged afresh,
@@ -102,12 +119,25 @@ def training_state(estimator, first_pass, incremental):
             )
     # L-BFGS ignores early_stopping, as scikit-learn's 'lbfgs' does.
     stops_early = estimator.early_stopping and estimator.solver != "lbfgs"
+    if not stops_early and state.best_loss is None:
+        # Continuing without early stopping a fit that had it: the training
+        # loss is watched from now on (scikit-learn's MLP fails here).
+        state.best_loss = np.inf
     if stops_early and state.validation_scores is None:
         state.validation_scores = []
         state.best_validation_score = -np.inf
         state.best_validation_loss = np.inf
         state.best_loss = None
     return state
+
+
+def _copied(value):
+    """A list or a dict of lists copied one level down; anything else as is."""
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return {key: list(column) for key, column in value.items()}
+    return value
 
 
 def training_config(estimator, single_epoch, on_epoch_end):

@@ -59,7 +59,10 @@ def deferred_keyboard_interrupt():
 
 def until_interrupted(batches, flag):
     """The ``batches``, raising KeyboardInterrupt at the first batch boundary
-    after ``flag`` was set (once the batch in progress is done)."""
+    after ``flag`` was set: once the batch in progress is done, or before the
+    first batch if the Ctrl-C came between epochs (while one was scored)."""
+    if flag.requested:
+        raise KeyboardInterrupt
     for batch in batches:
         yield batch
         if flag.requested:

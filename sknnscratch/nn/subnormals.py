@@ -18,7 +18,8 @@ slower than on normal numbers. Training makes them without any error:
 :func:`sweep_subnormals` runs every ``Optimizer.sweep_interval`` steps (64):
 every entry of a decaying state array that is too small to stay normal until
 the next sweep is set to zero, i.e. below :math:`\text{tiny} /
-\text{decay}^{64}` (about 1e-35 in float32 for :math:`\beta_1 = 0.9`), and
+\text{decay}^{64}` (about 1e-35 in float32 for :math:`\beta_1 = 0.9`; never
+above :math:`2^{32} \cdot \text{tiny}`, which a fast decay would exceed), and
 every weight below :math:`2^{32} \cdot \text{tiny}` (about 5e-29 in float32).
 Neither can move anything a network computes: a weight of 1e-29 beside
 weights of 1e-2 changes no output. ``benchmarks/bench_subnormals.py``
@@ -41,8 +42,11 @@ def sweep_subnormals(optimizer, params):
     for slot, hyperparameter in optimizer.decays.items():
         decay = getattr(optimizer, hyperparameter)
         if decay > 0:  # without decay nothing shrinks towards subnormals
-            threshold = tiny / decay**optimizer.sweep_interval
-            thresholds.append((getattr(optimizer, slot), threshold))
+            # A fast decay (a small momentum) would put the threshold among
+            # live values (for 0.25: 4 in float32); it never goes above the
+            # weights' (shrink is at least 2**-32), and never divides by 0.
+            shrink = max(decay**optimizer.sweep_interval, 1 / WEIGHT_SWEEP_FACTOR)
+            thresholds.append((getattr(optimizer, slot), tiny / shrink))
     magnitude = optimizer.scratch
     for array, threshold in thresholds:
         np.abs(array, out=magnitude)

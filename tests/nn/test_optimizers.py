@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from sknnscratch.nn import optimizers
 from sknnscratch.nn.optimizers import OPTIMIZERS, SGD, Adagrad, Adam, RMSprop
 
 G1 = np.array([0.5, 0.1])
@@ -153,67 +152,3 @@ def test_adam_continues_from_a_state_with_the_sums_of_version_0_3():
     b.step(pb, g, 0.01)
     assert_allclose(pb, pa, rtol=1e-14)
     assert_allclose(b.first_moment, a.first_moment, rtol=1e-14)
-
-
-def count_subnormal(array):
-    tiny = np.finfo(array.dtype).tiny
-    return int(np.count_nonzero((array != 0) & (np.abs(array) < tiny)))
-
-
-@pytest.mark.parametrize(
-    "make, slot",
-    [
-        (lambda: Adam(1000, np.float32), "first_moment"),
-        (lambda: Adam(1000, np.float32), "second_moment"),
-        (lambda: SGD(1000, np.float32, momentum=0.9), "velocity"),
-        (lambda: RMSprop(1000, np.float32, rho=0.9), "mean_squares"),
-    ],
-)
-def test_decaying_state_stays_out_of_the_subnormal_range(make, slot, monkeypatch):
-    # Half of the weights get one gradient, then zeros for 3,000 steps, like a
-    # blank MNIST border pixel with alpha=0: their state decays geometrically.
-    def run():
-        optimizer = make()
-        params = np.zeros(1000, dtype=np.float32)
-        grads = np.ones(1000, dtype=np.float32)
-        optimizer.step(params, grads, 1e-3)
-        grads[:500] = 0
-        worst = 0
-        for _ in range(3000):
-            optimizer.step(params, grads, 1e-3)
-            worst = max(worst, count_subnormal(getattr(optimizer, slot)))
-        return worst
-
-    assert run() == 0
-    # The sweep is what keeps the state out: without it, subnormals appear
-    # (for Adam's v only after many more steps: beta_2 decays slowly).
-    if slot == "second_moment":
-        return
-    monkeypatch.setattr(optimizers.Optimizer, "sweep_interval", 0)
-    assert run() > 0
-
-
-def test_weights_pulled_to_zero_by_l2_stay_out_of_the_subnormal_range(monkeypatch):
-    # A weight that only ever sees its L2 gradient alpha * w / n: Adam divides
-    # that tiny gradient by a tiny root, so w shrinks by a near-constant
-    # factor per step (as the blank MNIST border pixels' weights do), and its
-    # first moment with it.
-    def run():
-        optimizer = Adam(1000, np.float32)
-        params = np.full(1000, 1e-2, dtype=np.float32)
-        grads = np.empty_like(params)
-        worst = 0
-        for _ in range(3000):
-            np.multiply(params, 1e-4 / 128, out=grads)
-            optimizer.step(params, grads, 1e-3)
-            subnormal = count_subnormal(params) + count_subnormal(
-                optimizer.first_moment
-            )
-            worst = max(worst, subnormal)
-        return worst, params
-
-    worst, params = run()
-    assert worst == 0
-    assert np.all(np.abs(params) < 1e-20)  # they did decay: zero, or nearly
-    monkeypatch.setattr(optimizers.Optimizer, "sweep_interval", 0)
-    assert run()[0] > 0
