@@ -47,7 +47,8 @@ def sweep_subnormals(optimizer, params):
             # weights' (shrink is at least 2**-32), and never divides by 0.
             shrink = max(decay**optimizer.sweep_interval, 1 / WEIGHT_SWEEP_FACTOR)
             thresholds.append((getattr(optimizer, slot), tiny / shrink))
-    magnitude = optimizer.scratch
-    for array, threshold in thresholds:
-        np.abs(array, out=magnitude)
-        np.copyto(array, 0, where=magnitude < threshold)
+    for piece in optimizer.pieces:  # in the optimizer's pieces, as its steps
+        magnitude = optimizer.scratch[: piece.stop - piece.start]
+        for array, threshold in thresholds:
+            np.abs(array[piece], out=magnitude)
+            np.copyto(array[piece], 0, where=magnitude < threshold)

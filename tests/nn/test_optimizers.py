@@ -152,3 +152,23 @@ def test_adam_continues_from_a_state_with_the_sums_of_version_0_3():
     b.step(pb, g, 0.01)
     assert_allclose(pb, pa, rtol=1e-14)
     assert_allclose(b.first_moment, a.first_moment, rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_pieces_give_the_same_bits_as_whole_vectors(name, monkeypatch):
+    rng = np.random.default_rng(5)
+    grads = [rng.normal(size=1000) for _ in range(70)]  # crosses a sweep step
+
+    def run():
+        optimizer = OPTIMIZERS[name](1000, np.float64)
+        params = np.linspace(-1, 1, 1000)
+        for g in grads:
+            optimizer.step(params, g, 0.01)
+        return params, optimizer
+
+    pieces, optimizer = run()
+    assert len(optimizer.pieces) == 1  # 1,000 float64 fit in one 256 KiB piece
+    monkeypatch.setattr(OPTIMIZERS[name], "piece_bytes", 8 * 96)  # 96 per piece
+    whole_in_pieces, optimizer = run()
+    assert len(optimizer.pieces) == 11 and len(optimizer.scratch) == 96
+    np.testing.assert_array_equal(whole_in_pieces, pieces)
