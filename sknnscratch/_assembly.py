@@ -8,12 +8,13 @@ holds each piece of the state the engine leaves.
 """
 
 import inspect
-import warnings
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from ._fitted_state import BIT_GENERATORS
 from ._utils import as_generator
+from .nn._warn import warn
 from .nn.bookkeeping import TrainingState, new_history
 from .nn.data import TrainingData
 from .nn.network import Network
@@ -49,27 +50,14 @@ STATE_ATTRIBUTES = {
 }
 
 
-#: NumPy's bit generators by name: a continued stream is rebuilt from the
-#: state the last fit left, whichever generator ``random_state`` gave.
-_BIT_GENERATORS = {
-    bit_generator.__name__: bit_generator
-    for bit_generator in (
-        np.random.PCG64,
-        np.random.PCG64DXSM,
-        np.random.Philox,
-        np.random.SFC64,
-        np.random.MT19937,
-    )
-}
-
-
 def random_stream(estimator, resume):
     """The Generator of every random draw of a fit: from ``random_state``, or
     for a ``partial_fit`` that continues, where the last call left it."""
     if not resume:
         return as_generator(estimator.random_state)
     state = estimator._rng_state
-    bit_generator = _BIT_GENERATORS[state["bit_generator"]]()
+    # PCG64 (default_rng's), or PCG64DXSM from a model file that holds it.
+    bit_generator = BIT_GENERATORS[state["bit_generator"]]()
     bit_generator.state = state
     return np.random.Generator(bit_generator)
 
@@ -167,10 +155,10 @@ def batch_size(estimator, n_train):
     if estimator.batch_size == "auto":
         return min(200, n_train)
     if estimator.batch_size > n_train:
-        warnings.warn(
+        warn(
             "Got `batch_size` less than 1 or larger than sample size. It "
             "is going to be clipped",
-            stacklevel=4,
+            UserWarning,
         )
     return min(estimator.batch_size, n_train)
 

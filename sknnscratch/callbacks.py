@@ -55,9 +55,7 @@ except ImportError:  # scikit-learn < 1.9: no callbacks, same code paths
         def set_callbacks(self, *callbacks):
             """Set the callbacks of the next fits (none removes them)."""
             for callback in callbacks:
-                if isinstance(callback, type) or not callable(
-                    getattr(callback, "on_epoch_end", None)
-                ):
+                if not isinstance(callback, EpochCallback):
                     raise TypeError(
                         f"{callback!r} is not an EpochCallback instance: on this "
                         "scikit-learn (older than 1.9, without sklearn.callback) "
@@ -134,7 +132,6 @@ def _epoch_callbacks(estimator):
         callback
         for callback in getattr(estimator, "_skl_callbacks", None) or ()
         if isinstance(callback, EpochCallback)
-        or callable(getattr(callback, "on_epoch_end", None))
     ]
 
 

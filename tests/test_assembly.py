@@ -77,11 +77,6 @@ def test_random_stream_of_a_seed_is_reproducible():
     assert_array_equal(np.random.default_rng(7).random(4), first)
 
 
-def test_random_stream_uses_a_generator_given_as_it_is():
-    rng = np.random.default_rng(0)
-    assert random_stream(ScratchMLPRegressor(random_state=rng), resume=False) is rng
-
-
 def test_random_stream_continues_where_the_last_call_left_it():
     original = np.random.default_rng(3)
     original.random(5)  # what the earlier calls drew

@@ -80,7 +80,7 @@ _NON_FINITE_WEIGHTS = "Solver produced non-finite parameter weights"
 def is_divergence_error(exc):
     """Whether a fit's ValueError says it diverged and kept nothing usable.
 
-    Ours raise :class:`~sknnscratch.nn.training.DivergenceError`; scikit-learn's
+    Ours raise :class:`~sknnscratch.nn.divergence.DivergenceError`; scikit-learn's
     MLPClassifier (``compare``) a plain ValueError known by its wording.
     """
     return isinstance(exc, DivergenceError) or str(exc).startswith(_NON_FINITE_WEIGHTS)

@@ -20,9 +20,7 @@ Beside the arithmetic, what training keeps track of:
 
 - :mod:`~sknnscratch.nn.bookkeeping`: history, improvement, plateaus;
 - :mod:`~sknnscratch.nn.divergence`: a loss or weight that becomes inf or NaN;
-- :mod:`~sknnscratch.nn.interrupts`: Ctrl-C at a batch boundary;
-- :mod:`~sknnscratch.nn.subnormals`: the one speed measure outside the
-  formulas (tiny numbers swept to zero).
+- :mod:`~sknnscratch.nn.interrupts`: Ctrl-C at a batch boundary.
 
 Nothing here imports a scikit-learn estimator; all randomness comes from a
 :class:`numpy.random.Generator` handed in by the caller.

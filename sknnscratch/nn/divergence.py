@@ -12,10 +12,10 @@ usable and :class:`DivergenceError` is raised, as scikit-learn's MLP raises
 its ``ValueError`` for non-finite weights.
 """
 
-import warnings
-
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+
+from ._warn import warn
 
 __all__ = [
     "DivergenceError",
@@ -114,8 +114,4 @@ def keep_or_raise(network, train, what, kept, step, advice):
             "training data.",
             advice,
         )
-    warnings.warn(
-        f"{what} Training stopped and kept {kept}. {advice}",
-        DivergenceWarning,
-        stacklevel=5,
-    )
+    warn(f"{what} Training stopped and kept {kept}. {advice}", DivergenceWarning)

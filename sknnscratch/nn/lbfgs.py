@@ -6,12 +6,12 @@ set, and scipy chooses the steps from the gradient's history.
 """
 
 import time
-import warnings
 
 import numpy as np
 import scipy.optimize
 from sklearn.utils.optimize import _check_optimize_result
 
+from ._warn import warn
 from .bookkeeping import evaluate, history_keys
 from .divergence import keep_or_raise
 from .interrupts import deferred_keyboard_interrupt
@@ -107,10 +107,9 @@ def train_lbfgs(network, data, config, state):
             },
         )
     if interrupt.requested:
-        warnings.warn(
+        warn(
             f"Training interrupted by user after {state.n_iter} L-BFGS iterations.",
             UserWarning,
-            stacklevel=3,
         )
     if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
         kept = None

@@ -1,16 +1,18 @@
-r"""Gradient-based optimizers, each a plain class with one ``update`` method.
+r"""Gradient-based optimizers, each a plain class whose ``update`` is its formula.
 
-``update(params, grads, learning_rate)`` changes the flat parameter vector
+``step(params, grads, learning_rate)`` changes the flat parameter vector
 ``params`` in place from the flat gradient ``grads`` (both from
-:class:`~sknnscratch.nn.network.Network`). The learning rate comes from the
-schedule (:mod:`sknnscratch.nn.schedules`) at every step, so every schedule
-works with every optimizer. All state is a few flat arrays and a step count,
-available as a plain dict through ``state_dict()`` / ``load_state_dict()``.
+:class:`~sknnscratch.nn.network.Network`): it counts the step and applies the
+optimizer's ``update``, its rule, to the parameters and its state arrays.
+The learning rate comes from the schedule (:mod:`sknnscratch.nn.schedules`)
+at every step, so every schedule works with every optimizer. All state is a
+few flat arrays and a step count, available as a plain dict through
+``state_dict()`` / ``load_state_dict()``.
 
 With :math:`g` the gradient, :math:`\eta` the learning rate and :math:`t` the
 step count (after increment), the rules are those of docs/math.md:
 
-``sgd`` (exactly scikit-learn's, momentum :math:`\mu`)
+``sgd`` (scikit-learn's rule, momentum :math:`\mu`)
     :math:`v \leftarrow \mu v - \eta g`; then
     :math:`\theta \leftarrow \theta + v` (classical momentum), or
     :math:`\theta \leftarrow \theta + \mu v - \eta g` (Nesterov's momentum).
@@ -34,17 +36,14 @@ comparable to the arithmetic itself. Scalars are Python floats: a NumPy
 float64 scalar times a float32 array takes a casting loop about ten times
 slower.
 
-Two speed measures sit outside the rules, both in :meth:`Optimizer.step`,
-the one place that calls them: the rule is applied to cache-sized pieces of
-the vectors (see there), and every ``sweep_interval`` steps near-subnormal
-state entries and weights are set to zero (:mod:`sknnscratch.nn.subnormals`).
+One speed measure sits outside the rules, in :meth:`Optimizer.step`, the
+one place that applies it: the rule is applied to cache-sized pieces of the
+vectors (see there).
 """
 
 import math
 
 import numpy as np
-
-from .subnormals import sweep_subnormals
 
 __all__ = ["OPTIMIZERS", "SGD", "Adagrad", "RMSprop", "Adam"]
 
@@ -53,9 +52,7 @@ class Optimizer:
     """What every optimizer shares: the step count and the state arrays.
 
     Subclasses name their state arrays in ``slots`` (each starts at zero, as
-    long as the parameters), name in ``decays`` the hyperparameter by which
-    each slot that decays geometrically is multiplied every step, and write
-    their rule in :meth:`update`.
+    long as the parameters) and write their rule in :meth:`update`.
 
     Parameters
     ----------
@@ -66,14 +63,10 @@ class Optimizer:
     """
 
     slots = ()
-    decays = {}
 
     #: Bytes of each vector that one piece of a step covers (see :meth:`step`);
     #: 0 makes the whole vectors one piece.
     piece_bytes = 256 * 1024
-
-    #: Steps between two sweeps of near-subnormal values (0: never sweep).
-    sweep_interval = 64
 
     def __init__(self, n_params, dtype):
         self.t = 0
@@ -108,8 +101,6 @@ class Optimizer:
         for piece in self.pieces:
             state = {name: getattr(self, name)[piece] for name in self.slots}
             self.update(params[piece], grads[piece], learning_rate, **state)
-        if self.sweep_interval and self.t % self.sweep_interval == 0:
-            sweep_subnormals(self, params)
 
     def update(self, params, grads, learning_rate, **state):
         """The optimizer's rule: change ``params`` and the ``state`` arrays
@@ -131,7 +122,6 @@ class SGD(Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum."""
 
     slots = ("velocity",)
-    decays = {"velocity": "momentum"}
 
     def __init__(self, n_params, dtype, momentum=0.9, nesterovs_momentum=True):
         super().__init__(n_params, dtype)
@@ -176,7 +166,6 @@ class RMSprop(Optimizer):
     """RMSprop: Adagrad with a moving average of squared gradients."""
 
     slots = ("mean_squares",)
-    decays = {"mean_squares": "rho"}
 
     def __init__(self, n_params, dtype, rho=0.9, epsilon=1e-8):
         super().__init__(n_params, dtype)
@@ -208,7 +197,6 @@ class Adam(Optimizer):
     """
 
     slots = ("first_moment", "second_moment")
-    decays = {"first_moment": "beta_1", "second_moment": "beta_2"}
 
     def __init__(self, n_params, dtype, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         super().__init__(n_params, dtype)

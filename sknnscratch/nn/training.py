@@ -19,13 +19,13 @@ that becomes inf or NaN; :mod:`~sknnscratch.nn.interrupts`: Ctrl-C).
 Full-batch L-BFGS is in :mod:`~sknnscratch.nn.lbfgs`.
 """
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from ._warn import warn
 from .bookkeeping import (
     EpochTotals,
     count_improvement,
@@ -155,11 +155,10 @@ def train_minibatch(network, optimizer, schedule, data, config, state):
                 break
         else:
             if not config.single_epoch:
-                warnings.warn(
+                warn(
                     f"Stochastic Optimizer: Maximum iterations ({config.max_iter}) "
                     "reached and the optimization hasn't converged yet.",
                     ConvergenceWarning,
-                    stacklevel=4,
                 )
     return finish(network, state, config)
 
@@ -173,11 +172,10 @@ def _stop_for_interrupt(epoch_start, interrupt, state, totals):
         epoch_start.restore()
         kept = "from the start of the epoch"
     epoch = len(state.history["epoch"]) + 1
-    warnings.warn(
+    warn(
         f"Training interrupted by user in epoch {epoch} after "
         f"{totals.n_batches} batches; the model keeps its weights {kept}.",
         UserWarning,
-        stacklevel=5,
     )
 
 

@@ -14,6 +14,13 @@ from ._figures import check_classifier, check_image_shape, figure_or_new, grid_s
 __all__ = ["plot_confusion_matrix", "plot_most_confident_errors"]
 
 
+#: The title's second line for a normalised matrix, by ``normalize``.
+_NORMALIZED_NOTE = {
+    "true": "\n(each row: share of a true class, sums to 1)",
+    "pred": "\n(each column: share of a predicted class, sums to 1)",
+}
+
+
 def plot_confusion_matrix(estimator, X, y, *, normalize=None, ax=None):
     """Plot the confusion matrix of ``estimator`` on ``(X, y)``.
 
@@ -67,10 +74,7 @@ def plot_confusion_matrix(estimator, X, y, *, normalize=None, ax=None):
         # so the accuracy comes free, without predicting again.
         accuracy = np.trace(matrix) / matrix.sum()
         title += f": accuracy {accuracy:.2%}"
-    if normalize == "true":
-        title += "\n(each row: share of a true class, sums to 1)"
-    elif normalize == "pred":
-        title += "\n(each column: share of a predicted class, sums to 1)"
+    title += _NORMALIZED_NOTE.get(normalize, "")
     ax.set_title(title)
     return display
 

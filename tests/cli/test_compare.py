@@ -81,7 +81,7 @@ def test_compare_saves_the_scratch_model(compare_run):
     assert "results.md, model.safetensors, results.csv" in out
     assert f"sknnscratch predict {folder / 'model.safetensors'} --mnist-index" in out
     assert model.n_iter_ == 2
-    assert not hasattr(model, "_on_epoch_end")
+    assert not hasattr(model, "_skl_callbacks")
 
 
 def test_compare_without_the_mlp_writes_no_model(tmp_path):

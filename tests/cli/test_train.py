@@ -61,7 +61,6 @@ def test_trained_model_holds_no_callback(monkeypatch, tmp_path):
     (model,) = fitted
     assert sknnscratch.load(path).__dict__.keys() <= model.__dict__.keys()
     assert "_skl_callbacks" not in model.__dict__
-    assert "_on_epoch_end" not in model.__dict__
     assert not any("callback" in name for name in model.__dict__)
 
 
