@@ -354,8 +354,6 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             y=y,
             sample_weight=sample_weight,
             network=network,
-            hidden_activations=activations,
-            output_activation=out_activation,
         )
         with np.errstate(over="ignore", invalid="ignore"), tasks:
             config = training_config(self, incremental, tasks.on_epoch_end)

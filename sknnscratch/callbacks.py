@@ -162,10 +162,9 @@ class EpochTasks:
     sample_weight : ndarray or None
         Passed to the callbacks as metadata.
     network : Network
-        The network being trained; its weights at an epoch's end make the
-        model a callback may score ("reconstruction attributes").
-    hidden_activations, output_activation : list of str, str
-        What prediction needs besides the weights.
+        The network being trained; its weights and activations at an
+        epoch's end make the model a callback may score ("reconstruction
+        attributes").
     """
 
     def __init__(
@@ -177,8 +176,6 @@ class EpochTasks:
         y,
         sample_weight=None,
         network,
-        hidden_activations,
-        output_activation,
         task_name="fit",
     ):
         self.estimator = estimator
@@ -192,8 +189,6 @@ class EpochTasks:
             else {"sample_weight": sample_weight},
         )
         self.network = network
-        self.hidden_activations = list(hidden_activations)
-        self.output_activation = output_activation
         self.task_name = task_name
         self._context = None
         self._epochs = 0
@@ -206,8 +201,8 @@ class EpochTasks:
             "intercepts_": [b.copy() for b in network.intercepts],
             "n_layers_": len(network.layer_units),
             "n_outputs_": network.layer_units[-1],
-            "out_activation_": self.output_activation,
-            "_hidden_activations": self.hidden_activations,
+            "out_activation_": network.output_activation,
+            "_hidden_activations": network.activations[:-1],
         }
 
     def __enter__(self):
