@@ -5,6 +5,12 @@
 # rebuild reports the warnings of unchanged pages too). Needs:
 # pip install -e ".[docs]".
 #
+# The site works offline: the math is typeset by the copy of MathJax that
+# sphinx-mathjax-offline (in the docs extra) puts in _static/mathjax, not by a
+# CDN. After sphinx-build, check_offline.py reads every page and fails the
+# build, naming the page and the URL, if one loads a script, stylesheet or
+# font from the network.
+#
 # Options (in any order):
 #   --clean           start from scratch: rerun every example and regenerate
 #                     the API pages. Without it, sphinx-gallery reruns only
@@ -33,4 +39,5 @@ done
 if ((clean)); then
     rm -rf _build api/generated auto_examples sg_execution_times.rst
 fi
-exec sphinx-build -E -W --keep-going -n ${gallery[@]+"${gallery[@]}"} -b html . _build/html
+sphinx-build -E -W --keep-going -n ${gallery[@]+"${gallery[@]}"} -b html . _build/html
+(cd .. && python3 docs/check_offline.py docs/_build/html)

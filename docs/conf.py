@@ -2,7 +2,13 @@
 
 Build (offline, warnings are errors), from the repository root::
 
-    sphinx-build -W --keep-going -n -b html docs docs/_build/html
+    docs/build.sh
+
+which runs ``sphinx-build -W --keep-going -n`` and then ``docs/check_offline.py``:
+the build fails if any page loads a script, stylesheet or font from the network.
+The site works offline: the math is typeset by a copy of MathJax that the
+``sphinx-mathjax-offline`` extension (the ``docs`` extra) puts in
+``_static/mathjax``, not by MathJax from a CDN.
 
 * The pages of the guide stay Markdown (``docs/*.md``, read by myst-parser),
   so they read the same on GitHub; :data:`GUIDE_PAGES` orders them in the
@@ -50,6 +56,10 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # After sphinx.ext.mathjax: points mathjax_path at the copy of MathJax
+    # (3.2.2) it ships and copies that into _static/mathjax, so the formulas
+    # render without the network (docs/check_offline.py checks that).
+    "sphinx-mathjax-offline",
     "sphinx_gallery.gen_gallery",
 ]
 
@@ -63,7 +73,12 @@ exclude_patterns = [
     "auto_examples/*.ipynb",
     "auto_examples/*.py",
     "auto_examples/*.zip",
+    # Its tables of run times, the whole site's and the gallery's: pages that
+    # nothing links to and that load jQuery and DataTables from CDNs, which
+    # check_offline.py would refuse. The build log keeps the times
+    # (sphinx-gallery's "computation time summary").
     "sg_execution_times.rst",
+    "auto_examples/sg_execution_times.rst",
 ]
 
 #: The Markdown pages of the guide, in navigation order. ``index.md`` is the
@@ -73,6 +88,7 @@ exclude_patterns = [
 GUIDE_PAGES = [
     "user_guide",
     "cli",
+    "augmentation",
     "math",
     "security",
     "results",

@@ -7,9 +7,9 @@ training loop, one module each).
 """
 
 # Defined before the imports below: modules read it when they record versions.
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
-from . import chunks, datasets  # noqa: E402
+from . import augment, chunks, datasets  # noqa: E402
 from ._baseline import AverageDarknessClassifier  # noqa: E402
 from ._classifier import ScratchMLPClassifier  # noqa: E402
 from ._regressor import ScratchMLPRegressor  # noqa: E402
@@ -21,6 +21,7 @@ __all__ = [
     "ScratchMLPClassifier",
     "ScratchMLPRegressor",
     "__version__",
+    "augment",
     "chunks",
     "datasets",
     "load",

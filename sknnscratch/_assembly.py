@@ -138,6 +138,8 @@ def training_config(estimator, single_epoch, on_epoch_end):
         max_iter=estimator.max_iter,
         shuffle=estimator.shuffle,
         alpha=estimator.alpha,
+        alpha_bias=estimator.alpha_bias,
+        augment=estimator.augment,
         tol=estimator.tol,
         n_iter_no_change=estimator.n_iter_no_change,
         early_stopping=estimator.early_stopping,
@@ -163,21 +165,20 @@ def batch_size(estimator, n_train):
     return min(estimator.batch_size, n_train)
 
 
-def optimizer_and_schedule(estimator, network, resume):
+def optimizer_and_schedule(estimator, network, resume, updates_per_epoch):
     """The step rule and the learning-rate schedule, continuing those of the
-    last ``partial_fit`` call when ``resume``."""
+    last ``partial_fit`` call when ``resume``.
+
+    ``updates_per_epoch`` (the mini-batches of an epoch) lets a per-update
+    schedule plan its run; the optimizer's update count (restored with its
+    state when resuming) says where in the run it is.
+    """
     optimizer_class = OPTIMIZERS[estimator.solver]
-    # Hyperparameters are the estimator parameters of the same names
-    # (momentum, beta_1, rho, ...), read off the optimizer's signature.
-    hyper = {
-        name: getattr(estimator, name)
-        for name in inspect.signature(optimizer_class).parameters
-        if name not in ("n_params", "dtype")
-    }
-    optimizer = optimizer_class(network.params.size, network.dtype, **hyper)
-    schedule = SCHEDULES[estimator.learning_rate](
-        estimator.learning_rate_init, estimator.power_t
-    )
+    sizes = {"n_params": network.params.size, "dtype": network.dtype}
+    optimizer = optimizer_class(**_arguments(optimizer_class, estimator, sizes))
+    schedule_class = SCHEDULES[estimator.learning_rate]
+    plan = {"updates_per_epoch": updates_per_epoch}
+    schedule = schedule_class(**_arguments(schedule_class, estimator, plan))
     if resume:
         saved = getattr(estimator, "_optimizer_state", {})
         if saved.get("name") == estimator.solver:
@@ -185,6 +186,16 @@ def optimizer_and_schedule(estimator, network, resume):
         if estimator._learning_rate is not None:
             schedule.learning_rate = estimator._learning_rate
     return optimizer, schedule
+
+
+def _arguments(engine_class, estimator, given):
+    """The arguments of ``engine_class``, read off its signature: those in
+    ``given``, and for the others the estimator parameters of the same names
+    (learning_rate_init, momentum, beta_1, power_t, decay, ...)."""
+    return {
+        name: given[name] if name in given else getattr(estimator, name)
+        for name in inspect.signature(engine_class).parameters
+    }
 
 
 def held_out(data, strata, fraction):

@@ -19,6 +19,7 @@ activation, the metric recorded in ``history_``, and (for the classifier)
 class weights.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -38,6 +39,7 @@ from ._assembly import (
 from ._utils import package_version
 from ._validation import (
     cast_checked,
+    check_augment,
     checked_sample_weight,
     layer_plan,
     validate_for_predict,
@@ -94,12 +96,16 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         solver,
         loss,
         alpha,
+        alpha_bias,
         dropout,
+        augment,
         weight_init,
         batch_size,
         learning_rate,
         learning_rate_init,
         power_t,
+        decay,
+        warmup_iter,
         max_iter,
         shuffle,
         random_state,
@@ -123,12 +129,16 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         self.solver = solver
         self.loss = loss
         self.alpha = alpha
+        self.alpha_bias = alpha_bias
         self.dropout = dropout
+        self.augment = augment
         self.weight_init = weight_init
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.power_t = power_t
+        self.decay = decay
+        self.warmup_iter = warmup_iter
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.random_state = random_state
@@ -229,6 +239,8 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         constraints, then the per-layer rules (a loaded model's too)."""
         self._validate_params()
         self._layer_plan()
+        if self.augment is not None:
+            check_augment(self.augment, None, self.solver)
 
     def _forward(self, X):
         """Validated input through the fitted network; returns a fresh array."""
@@ -322,6 +334,8 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         sizes, activations, dropout = self._layer_plan()
         dtype = None if first_pass else self.coefs_[0].dtype
         X, y = validated_pair(self, X, y, reset=first_pass, dtype=dtype)
+        if self.augment is not None:
+            check_augment(self.augment, X, self.solver)
 
         # 2. Encode the targets as the matrix the network trains on.
         Y, strata = self._encode_targets(y, classes, first_pass, incremental)
@@ -364,7 +378,10 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
                 if self.early_stopping and validation is None:
                     data = held_out(data, strata, self.validation_fraction)
                 config.batch_size = batch_size(self, len(data.train))
-                optimizer, schedule = optimizer_and_schedule(self, network, resume)
+                updates_per_epoch = math.ceil(len(data.train) / config.batch_size)
+                optimizer, schedule = optimizer_and_schedule(
+                    self, network, resume, updates_per_epoch
+                )
                 train_minibatch(network, optimizer, schedule, data, config, state)
                 self._optimizer_state = {"name": self.solver, **optimizer.state_dict()}
 

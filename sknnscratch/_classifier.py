@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import _check_partial_fit_first_call, unique_labels
+from sklearn.utils.multiclass import _check_partial_fit_first_call
 
 from ._base import BaseScratchMLP
 from ._fitted_state import (
@@ -25,7 +25,6 @@ from ._fitted_state import (
     optional,
 )
 from ._labels import (
-    LABEL_TYPE_BY_COUNT,
     OUTPUT_ACTIVATION,
     check_same_kind,
     checked_labels,
@@ -33,7 +32,10 @@ from ._labels import (
     class_weighted,
     indicator_matrix,
     label_metadata,
+    label_types,
+    n_outputs,
     one_hot,
+    same_classes,
 )
 from ._validation import COMMON_PARAMETER_CONSTRAINTS
 from .nn.losses import LOSSES
@@ -41,27 +43,15 @@ from .nn.losses import LOSSES
 __all__ = ["ScratchMLPClassifier"]
 
 
-def _label_types(fitted):
-    """The kinds of target ``classes_`` can belong to."""
-    count = len(fitted["classes_"])
-    return {"multilabel-indicator", LABEL_TYPE_BY_COUNT.get(count, "multiclass")}
-
-
-def _n_outputs(fitted):
-    """Output units: one for a single class or two classes, else one per class."""
-    single_output = fitted["_label_type"] in ("single", "binary")
-    return 1 if single_output else len(fitted["classes_"])
-
-
 class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     """Multi-layer perceptron classifier on a from-scratch NumPy engine.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: parameters
     shared with it have the same names, defaults and meaning. Beyond it:
-    ``solver`` adds 'adagrad' and 'rmsprop';
-    ``dropout``; one activation per hidden layer and 'leaky_relu'/'elu';
-    ``loss='squared_error'``; ``weight_init``; ``class_weight``; every
-    ``learning_rate`` schedule works with every solver; and ``history_``
+    ``solver`` adds 'adagrad' and 'rmsprop'; ``dropout``; ``augment``;
+    ``alpha_bias``; one activation per hidden layer and 'leaky_relu'/'elu';
+    ``loss='squared_error'``; ``weight_init``; ``class_weight``; per-update
+    schedules, and every schedule works with every solver; and ``history_``
     records each epoch.
 
     Parameters
@@ -82,10 +72,16 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         L2 penalty on the weights (not the biases), scaled as in
         ``MLPClassifier``: :math:`\\alpha \\lVert W \\rVert^2 / (2 n)` per batch of
         :math:`n` samples.
+    alpha_bias : float, default=0.0
+        L2 penalty on the biases, scaled as ``alpha`` (the user guide converts
+        other conventions).
     dropout : float or list of float, default=0.0
         Inverted-dropout rate of each hidden layer's output in ``[0, 1)``; one
         rate for all hidden layers or one per layer. Active only while
         training; masks drawn from ``random_state``.
+    augment : callable or None, default=None
+        A transform of the training batches' rows (:mod:`sknnscratch.augment`);
+        never applied to validation rows, ``predict`` or ``score``.
     weight_init : {'glorot_uniform', 'he_normal', 'he_uniform'}, \
 default='glorot_uniform'
         Initializer of the weights (see :mod:`sknnscratch.nn.initializers`).
@@ -98,13 +94,18 @@ default='glorot_uniform'
         ``sklearn.utils.class_weight.compute_sample_weight`` does).
     batch_size : int or 'auto', default='auto'
         Mini-batch size; 'auto' is ``min(200, n_samples)``. Ignored by 'lbfgs'.
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'inverse_time', \
+'cosine'}, default='constant'
         Learning-rate schedule (see :mod:`sknnscratch.nn.schedules`), for
-        every step optimizer.
+        every step optimizer; the last two change it at every update.
     learning_rate_init : float, default=0.001
         Initial learning rate.
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
+    decay : float, default=1e-3
+        'inverse_time' uses ``learning_rate_init / (1 + decay * k)`` after k updates.
+    warmup_iter : int, default=0
+        Epochs of linear warm-up of 'cosine', which ends at 0 after ``max_iter``.
     max_iter : int, default=200
         Maximum number of epochs ('lbfgs': of iterations).
     shuffle : bool, default=True
@@ -219,8 +220,8 @@ default='glorot_uniform'
     _fitted_state = {
         **input_state(),
         "classes_": Labels("classes"),
-        "_label_type": OneOf(_label_types),
-        "n_outputs_": Int(low=1, rule=_n_outputs),
+        "_label_type": OneOf(label_types),
+        "n_outputs_": Int(low=1, rule=n_outputs),
         "out_activation_": OneOf(lambda f: {OUTPUT_ACTIVATION[f["_label_type"]]}),
         # With class_weight='balanced': the (weighted) rows seen per class.
         "_class_counts": optional(
@@ -241,13 +242,17 @@ default='glorot_uniform'
         solver="adam",
         loss="log_loss",
         alpha=0.0001,
+        alpha_bias=0.0,
         dropout=0.0,
+        augment=None,
         weight_init="glorot_uniform",
         class_weight=None,
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.001,
         power_t=0.5,
+        decay=1e-3,
+        warmup_iter=0,
         max_iter=200,
         shuffle=True,
         random_state=None,
@@ -272,12 +277,16 @@ default='glorot_uniform'
             solver=solver,
             loss=loss,
             alpha=alpha,
+            alpha_bias=alpha_bias,
             dropout=dropout,
+            augment=augment,
             weight_init=weight_init,
             batch_size=batch_size,
             learning_rate=learning_rate,
             learning_rate_init=learning_rate_init,
             power_t=power_t,
+            decay=decay,
+            warmup_iter=warmup_iter,
             max_iter=max_iter,
             shuffle=shuffle,
             random_state=random_state,
@@ -457,13 +466,7 @@ n_labels), default=None
         if self._label_type == "multilabel-indicator":
             return indicator_matrix(y, len(self.classes_), "y"), None
         if self.warm_start and not first_pass and not incremental:
-            seen = unique_labels(y)
-            if set(seen.tolist()) != set(self.classes_.tolist()):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes "
-                    "as in the previous call to fit. Previously got "
-                    f"{self.classes_}, `y` has {seen}"
-                )
+            same_classes(self.classes_, y)
         index = class_index(self.classes_, y, "y")
         return one_hot(index, len(self.classes_), self._label_type), index
 

@@ -38,7 +38,10 @@ __all__ = [
     "class_weighted",
     "indicator_matrix",
     "label_metadata",
+    "label_types",
+    "n_outputs",
     "one_hot",
+    "same_classes",
 ]
 
 #: Output activation for each kind of classification target.
@@ -221,3 +224,28 @@ def class_weighted(class_weight, classes, sample_weight, Y, index, counts):
             "nothing to learn."
         )
     return weights, counts
+
+
+def label_types(fitted):
+    """The kinds of target ``classes_`` can belong to (a schema rule)."""
+    count = len(fitted["classes_"])
+    return {"multilabel-indicator", LABEL_TYPE_BY_COUNT.get(count, "multiclass")}
+
+
+def n_outputs(fitted):
+    """Output units: one for a single class or two classes, else one per class
+    (a schema rule)."""
+    single_output = fitted["_label_type"] in ("single", "binary")
+    return 1 if single_output else len(fitted["classes_"])
+
+
+def same_classes(classes, y):
+    """Refuse a warm-start ``y`` whose classes are not the fitted ``classes``
+    (scikit-learn's error, in its words)."""
+    seen = unique_labels(y)
+    if set(seen.tolist()) != set(classes.tolist()):
+        raise ValueError(
+            "warm_start can only be used where `y` has the same classes "
+            "as in the previous call to fit. Previously got "
+            f"{classes}, `y` has {seen}"
+        )

@@ -61,22 +61,33 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         L2 penalty on the weights (not the biases), scaled as in
         ``MLPRegressor``: :math:`\\alpha \\lVert W \\rVert^2 / (2 n)` per batch of
         :math:`n` samples.
+    alpha_bias : float, default=0.0
+        L2 penalty on the biases, scaled as ``alpha`` (the user guide converts
+        other conventions).
     dropout : float or list of float, default=0.0
         Inverted-dropout rate of each hidden layer's output in ``[0, 1)``; one
         rate for all hidden layers or one per layer. Active only while
         training; masks drawn from ``random_state``.
+    augment : callable or None, default=None
+        A transform of the training batches' rows (:mod:`sknnscratch.augment`);
+        never applied to validation rows, ``predict`` or ``score``.
     weight_init : {'glorot_uniform', 'he_normal', 'he_uniform'}, \
 default='glorot_uniform'
         Initializer of the weights (see :mod:`sknnscratch.nn.initializers`).
     batch_size : int or 'auto', default='auto'
         Mini-batch size; 'auto' is ``min(200, n_samples)``. Ignored by 'lbfgs'.
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'inverse_time', \
+'cosine'}, default='constant'
         Learning-rate schedule (see :mod:`sknnscratch.nn.schedules`), for
-        every step optimizer.
+        every step optimizer; the last two change it at every update.
     learning_rate_init : float, default=0.001
         Initial learning rate.
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
+    decay : float, default=1e-3
+        'inverse_time' uses ``learning_rate_init / (1 + decay * k)`` after k updates.
+    warmup_iter : int, default=0
+        Epochs of linear warm-up of 'cosine', which ends at 0 after ``max_iter``.
     max_iter : int, default=200
         Maximum number of epochs ('lbfgs': of iterations).
     shuffle : bool, default=True
@@ -205,12 +216,16 @@ default='glorot_uniform'
         solver="adam",
         loss="squared_error",
         alpha=0.0001,
+        alpha_bias=0.0,
         dropout=0.0,
+        augment=None,
         weight_init="glorot_uniform",
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.001,
         power_t=0.5,
+        decay=1e-3,
+        warmup_iter=0,
         max_iter=200,
         shuffle=True,
         random_state=None,
@@ -235,12 +250,16 @@ default='glorot_uniform'
             solver=solver,
             loss=loss,
             alpha=alpha,
+            alpha_bias=alpha_bias,
             dropout=dropout,
+            augment=augment,
             weight_init=weight_init,
             batch_size=batch_size,
             learning_rate=learning_rate,
             learning_rate_init=learning_rate_init,
             power_t=power_t,
+            decay=decay,
+            warmup_iter=warmup_iter,
             max_iter=max_iter,
             shuffle=shuffle,
             random_state=random_state,

@@ -21,6 +21,7 @@ from .nn.schedules import SCHEDULES
 __all__ = [
     "COMMON_PARAMETER_CONSTRAINTS",
     "cast_checked",
+    "check_augment",
     "checked_sample_weight",
     "layer_plan",
     "validate_for_predict",
@@ -37,7 +38,10 @@ COMMON_PARAMETER_CONSTRAINTS = {
     "activation": [StrOptions(set(ACTIVATIONS)), list, tuple],
     "solver": [StrOptions(set(OPTIMIZERS) | {"lbfgs"})],
     "alpha": [Interval(Real, 0, None, closed="left")],
+    "alpha_bias": [Interval(Real, 0, None, closed="left")],
     "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple, np.ndarray],
+    # A transform of sknnscratch.augment, or any callable (X, rng) -> X.
+    "augment": [callable, None],
     "weight_init": [StrOptions(set(INITIALIZERS))],
     "batch_size": [
         StrOptions({"auto"}),
@@ -46,6 +50,8 @@ COMMON_PARAMETER_CONSTRAINTS = {
     "learning_rate": [StrOptions(set(SCHEDULES))],
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
     "power_t": [Interval(Real, 0, None, closed="left")],
+    "decay": [Interval(Real, 0, None, closed="left")],
+    "warmup_iter": [Interval(Integral, 0, None, closed="left")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "shuffle": ["boolean"],
     "random_state": ["random_state"],
@@ -108,6 +114,29 @@ def layer_plan(hidden_layer_sizes, activation, dropout, solver):
             "such as 'adam'."
         )
     return sizes, activations, [float(r) for r in rates]
+
+
+def check_augment(augment, X, solver):
+    """Refuse training data or a solver that ``augment`` cannot work with
+    (``X=None``: the solver only, as a check of the parameters)."""
+    if solver == "lbfgs":
+        raise ValueError(
+            "augment is not supported with solver='lbfgs': L-BFGS needs a "
+            "deterministic objective. Use augment=None or a step solver such "
+            "as 'adam'."
+        )
+    if X is None:
+        return
+    if sp.issparse(X):
+        raise ValueError(
+            "augment transforms dense rows (flattened images); X is a sparse "
+            "matrix. Pass a dense array, or use augment=None."
+        )
+    # The transforms of sknnscratch.augment know their image's width; a
+    # user's own callable may not.
+    check_width = getattr(augment, "check_width", None)
+    if check_width is not None:
+        check_width(X.shape[1])
 
 
 def cast_checked(X, dtype, name="X", remedy="scale the features"):

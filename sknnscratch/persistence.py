@@ -54,8 +54,9 @@ from ._model_file import (
 from ._regressor import ScratchMLPRegressor
 from ._schema_entries import StateError
 from ._utils import package_version
+from .augment import describe, from_description
 
-__all__ = ["save", "load", "ModelFileError"]
+__all__ = ["save", "load", "read_metadata", "ModelFileError"]
 
 #: The JSON document's ``format``: tells our files from other safetensors files.
 FORMAT_NAME = "sknnscratch-model"
@@ -69,6 +70,9 @@ _DOCUMENT_TYPES = {
     **{"estimator": str, "params": dict, "attributes": dict, "checksum": str},
 }
 _DOCUMENT_KEYS = {"format", "format_version", *_DOCUMENT_TYPES}
+#: Keys a document has only when there is something to say: a file without
+#: them stays readable by the releases before them.
+_OPTIONAL_TYPES = {"metadata": dict}
 #: The allowlist: the only classes :func:`load` instantiates.
 ESTIMATORS = {
     cls.__name__: cls
@@ -94,7 +98,7 @@ class ModelFileError(ValueError):
 # --- saving -------------------------------------------------------------------
 
 
-def save(estimator, path):
+def save(estimator, path, *, metadata=None):
     """Write a fitted estimator to ``path`` as a safetensors file, atomically.
 
     Parameters
@@ -105,6 +109,12 @@ def save(estimator, path):
     path : str or os.PathLike
         Destination file, written as given (``.safetensors`` is the usual
         suffix). An existing file is replaced.
+    metadata : dict, default=None
+        What the file should record beside the model, for
+        :func:`~sknnscratch.persistence.read_metadata` (the command line
+        stores the dataset and its class names): string keys and plain JSON
+        values (strings, finite numbers, booleans, None, and lists and dicts
+        of them).
 
     Raises
     ------
@@ -114,7 +124,7 @@ def save(estimator, path):
         If ``estimator`` is not of an allowed class, has an attribute its
         schema does not declare, or a parameter is not plain data (for
         instance ``random_state`` set to a ``RandomState`` instance, whose
-        state would be lost).
+        state would be lost), or ``metadata`` is not plain JSON data.
     ValueError
         If the header would exceed ``MAX_HEADER_BYTES``, 1 MiB (many or long
         feature names or string labels); nothing is written.
@@ -135,6 +145,11 @@ def save(estimator, path):
             f"{sorted(ESTIMATORS)} can be saved (load instantiates only these)."
         )
     check_is_fitted(estimator)
+    if not isinstance(metadata, dict | None):
+        raise TypeError(
+            f"metadata must be a dict or None, got a {type(metadata).__qualname__}."
+        )
+    metadata = _checked_metadata({} if metadata is None else metadata)
     schema = estimator._fitted_state
     params = estimator.get_params(deep=False)
     live = _LIVE_ATTRIBUTES | set(params)
@@ -174,6 +189,8 @@ def save(estimator, path):
             if key in state
         },
     }
+    if metadata:
+        document["metadata"] = metadata
     tensors = {key: np.ascontiguousarray(a) for key, a in tensors.items()}
     document["checksum"] = _checksum(document, tensors)
     text = json.dumps(document, allow_nan=False, separators=(",", ":"))
@@ -182,8 +199,9 @@ def save(estimator, path):
 
 def _param_to_json(value, name):
     """A parameter as JSON: plain values as themselves; a tuple, a dict (whose
-    keys may be numbers) and a non-finite float as a one-key tagged object.
-    NumPy scalars and arrays are stored as the Python values they hold."""
+    keys may be numbers), a non-finite float and an ``augment`` transform
+    (its class name and parameters) as a one-key tagged object. NumPy
+    scalars and arrays are stored as the Python values they hold."""
     if isinstance(value, np.generic | np.ndarray):
         value = value.tolist()
     if value is None or isinstance(value, bool | int | str):
@@ -198,6 +216,8 @@ def _param_to_json(value, name):
             [_param_to_json(k, name), _param_to_json(v, name)] for k, v in value.items()
         ]
         return {"dict": pairs}
+    if callable(value):  # augment: a transform of sknnscratch.augment
+        return {"transform": describe(value)}
     raise TypeError(
         f"Parameter {name} is a {type(value).__qualname__}, which a model file "
         "cannot hold (it holds plain data); set it to an int or None with "
@@ -217,6 +237,11 @@ def _param_from_json(value, name):
         return float(inner)
     if tag == "tuple" and isinstance(inner, list):
         return tuple(_param_from_json(v, name) for v in inner)
+    if tag == "transform":
+        try:
+            return from_description(inner)
+        except (ValueError, TypeError) as exc:
+            raise InvalidFile(f"invalid value of parameter {name!r}: {exc}") from None
     pairs = inner if tag == "dict" and isinstance(inner, list) else [None]
     if all(isinstance(p, list) and len(p) == 2 for p in pairs):
         try:
@@ -280,23 +305,7 @@ def load(path):
     UserWarning
         If the file was written by another sknnscratch version.
     """
-    path = Path(path)
-    head, size = read_head(path)  # outside the try: an OSError stays itself
-    try:
-        check_head(head, size)
-        with open_tensors(path) as source:
-            estimator, version = _read(source)
-    except ModelFileError:
-        raise
-    except InvalidFile as exc:
-        raise ModelFileError(f"{path}: {exc}.") from None
-    except StateError as exc:  # an attribute breaks its declared rules
-        raise ModelFileError(f"{path}: invalid model file: {exc}.") from None
-    except Exception as exc:  # anything else the file can provoke
-        text = str(exc).strip().rstrip(".")
-        raise ModelFileError(
-            f"{path}: invalid model file ({type(exc).__name__}: {text:.300})."
-        ) from exc
+    estimator, version, _ = _load(path)
     if version != package_version():
         warnings.warn(
             f"{path} was saved by sknnscratch {version} and is loaded by "
@@ -308,8 +317,54 @@ def load(path):
     return estimator
 
 
+def read_metadata(path):
+    """The ``metadata`` a model file was saved with (see :func:`~sknnscratch.save`).
+
+    The whole file is checked as :func:`~sknnscratch.load` checks it, so the
+    metadata of a corrupted or tampered-with file is never returned.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by :func:`~sknnscratch.save`.
+
+    Returns
+    -------
+    metadata : dict
+        The ``metadata`` given to :func:`~sknnscratch.save`; empty for a file
+        saved without it (or by sknnscratch 0.4 or older).
+
+    Raises
+    ------
+    ModelFileError, FileNotFoundError, PermissionError
+        As :func:`~sknnscratch.load`.
+    """
+    return _load(path)[2]
+
+
+def _load(path):
+    """The estimator, the package version that wrote it, and the metadata."""
+    path = Path(path)
+    head, size = read_head(path)  # outside the try: an OSError stays itself
+    try:
+        check_head(head, size)
+        with open_tensors(path) as source:
+            return _read(source)
+    except ModelFileError:
+        raise
+    except InvalidFile as exc:
+        raise ModelFileError(f"{path}: {exc}.") from None
+    except StateError as exc:  # an attribute breaks its declared rules
+        raise ModelFileError(f"{path}: invalid model file: {exc}.") from None
+    except Exception as exc:  # anything else the file can provoke
+        text = str(exc).strip().rstrip(".")
+        raise ModelFileError(
+            f"{path}: invalid model file ({type(exc).__name__}: {text:.300})."
+        ) from exc
+
+
 def _read(source):
-    """The estimator and the package version that wrote it."""
+    """The estimator, the package version that wrote it, and the metadata."""
     metadata = source.metadata()
     if set(metadata) != {METADATA_KEY}:
         raise InvalidFile(
@@ -331,9 +386,16 @@ def _read(source):
             f"written by sknnscratch {document.get('sknnscratch_version')!r:.40}. "
             "Upgrade sknnscratch to load it"
         )
-    if set(document) != _DOCUMENT_KEYS:
-        raise InvalidFile(f"the document's keys must be {sorted(_DOCUMENT_KEYS)}")
-    for key, kind in _DOCUMENT_TYPES.items():
+    allowed = _DOCUMENT_KEYS | set(_OPTIONAL_TYPES)
+    if not _DOCUMENT_KEYS <= set(document) <= allowed:
+        raise InvalidFile(
+            f"the document's keys must be {sorted(_DOCUMENT_KEYS)}, and "
+            f"optionally {sorted(_OPTIONAL_TYPES)}"
+        )
+    types = {**_DOCUMENT_TYPES, **_OPTIONAL_TYPES}
+    for key, kind in types.items():
+        if key not in document:
+            continue
         if not isinstance(document[key], kind):
             raise InvalidFile(f"{key!r} must be a JSON {kind.__name__}")
 
@@ -374,7 +436,33 @@ def _read(source):
         )
     for key, value in fitted.items():
         setattr(estimator, key, value)
-    return estimator, str(document["sknnscratch_version"])
+    metadata = _checked_metadata(document.get("metadata", {}), error=InvalidFile)
+    return estimator, str(document["sknnscratch_version"]), metadata
+
+
+def _checked_metadata(value, error=TypeError, name="metadata"):
+    """``value`` if it is plain JSON data with string keys, else ``error``."""
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise error(f"{name} keys must be strings, got {key!r:.60}")
+        return {
+            k: _checked_metadata(v, error, f"{name}[{k!r}]") for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [
+            _checked_metadata(v, error, f"{name}[{i}]") for i, v in enumerate(value)
+        ]
+    if isinstance(value, float) and not math.isfinite(value):
+        raise error(f"{name} must be finite, got {value!r}")
+    # The exact types: NumPy's float64 and str_ are subclasses of float and
+    # str, and would come back from the file as other types than were saved.
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    raise error(
+        f"{name} is a {type(value).__qualname__}; metadata holds plain JSON "
+        "data (str, int, float, bool, None, and lists and dicts of them)"
+    )
 
 
 def _listed(names):

@@ -302,7 +302,7 @@ def test_hyperparameters_are_the_estimators_parameters_of_the_same_names():
         power_t=0.25,
     )
     optimizer, schedule = optimizer_and_schedule(
-        estimator, NetworkOfSize(6, np.float32), resume=False
+        estimator, NetworkOfSize(6, np.float32), resume=False, updates_per_epoch=1
     )
     assert isinstance(optimizer, SGD) and optimizer.velocity.shape == (6,)
     assert optimizer.dtype == np.float32
@@ -310,7 +310,9 @@ def test_hyperparameters_are_the_estimators_parameters_of_the_same_names():
     assert isinstance(schedule, InvScaling)
     assert (schedule.learning_rate, schedule.power_t) == (0.3, 0.25)
     estimator = ScratchMLPRegressor(beta_1=0.8, beta_2=0.99, epsilon=1e-6)
-    optimizer, _ = optimizer_and_schedule(estimator, NetworkOfSize(2), resume=False)
+    optimizer, _ = optimizer_and_schedule(
+        estimator, NetworkOfSize(2), resume=False, updates_per_epoch=1
+    )
     assert isinstance(optimizer, Adam)
     assert (optimizer.beta_1, optimizer.beta_2, optimizer.epsilon) == (0.8, 0.99, 1e-6)
 
@@ -328,7 +330,9 @@ def test_resuming_loads_the_saved_state_and_learning_rate():
     estimator = ScratchMLPRegressor(learning_rate="adaptive", learning_rate_init=0.1)
     estimator._optimizer_state = saved_adam_state()
     estimator._learning_rate = 0.02
-    optimizer, schedule = optimizer_and_schedule(estimator, NetworkOfSize(2), True)
+    optimizer, schedule = optimizer_and_schedule(
+        estimator, NetworkOfSize(2), True, updates_per_epoch=1
+    )
     assert optimizer.t == 5
     assert_array_equal(optimizer.first_moment, [0.1, 0.2])
     assert_array_equal(optimizer.second_moment, [0.3, 0.4])
@@ -352,7 +356,9 @@ def test_a_state_is_loaded_only_when_resuming_the_same_solver(resume, solver, sa
     if saved is not None:
         estimator._optimizer_state = saved
     estimator._learning_rate = 0.02 if resume else None
-    optimizer, schedule = optimizer_and_schedule(estimator, NetworkOfSize(2), resume)
+    optimizer, schedule = optimizer_and_schedule(
+        estimator, NetworkOfSize(2), resume, updates_per_epoch=1
+    )
     assert optimizer.t == 0
     assert schedule.learning_rate == (0.02 if resume else 0.1)
 

@@ -416,7 +416,7 @@ def assert_unchanged(before, estimator, X):
         ("solver", "adamw", "rmsprop"),
         ("loss", "hinge", "squared_error"),
         ("weight_init", "orthogonal", "he_normal"),
-        ("learning_rate", "cosine", "invscaling"),
+        ("learning_rate", "exponential", "invscaling"),
     ],
 )
 def test_unknown_option_names_the_allowed_ones(iris, fitted, param, value, allowed):

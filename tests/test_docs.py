@@ -25,6 +25,7 @@ CONF = runpy.run_path(str(DOCS / "conf.py"))
 MODULES_BY_NAME = [
     "sknnscratch",
     "sknnscratch.datasets",
+    "sknnscratch.augment",
     "sknnscratch.plotting",
     "sknnscratch.callbacks",
     "sknnscratch.chunks",

@@ -55,7 +55,14 @@ def test_every_shared_parameter_but_loss_has_a_constraint():
         ("n_iter_no_change", [1, np.inf], [0, 2.5]),
         ("batch_size", ["auto", 1], [0, "all"]),
         ("learning_rate_init", [1e-9], [0.0]),
-        ("learning_rate", ["constant", "invscaling", "adaptive"], ["cosine"]),
+        (
+            "learning_rate",
+            ["constant", "invscaling", "adaptive", "inverse_time", "cosine"],
+            ["cosine_annealing", "exponential"],
+        ),
+        ("alpha_bias", [0.0, 5e-4], [-1e-4]),
+        ("decay", [0.0, 5e-7], [-1.0]),
+        ("warmup_iter", [0, 3], [-1, 1.5]),
         ("dropout", [0.0, [0.1, 0.2]], [1.0]),
     ],
 )

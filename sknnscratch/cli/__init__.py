@@ -1,12 +1,13 @@
 """The ``sknnscratch`` command line: ``compare``, ``train`` and ``predict``.
 
 ``compare`` is the package's main job: it trains :class:`ScratchMLPClassifier`
-on MNIST next to an SVC, scikit-learn's ``MLPClassifier`` and a naive
-baseline, prints a table and writes a report folder.  ``train`` fits one
-:class:`ScratchMLPClassifier` with any hyperparameters and saves it;
-``predict`` classifies PNG images, ``.npy`` arrays or MNIST test images with
-a saved model. Each command is a module of this package with an
-``add_parser(commands)`` and a ``run(args, argv)``.
+on MNIST (or, with ``--dataset fashion-mnist``, on Fashion-MNIST) next to an
+SVC, scikit-learn's ``MLPClassifier`` and a naive baseline, prints a table
+and writes a report folder.  ``train`` fits one :class:`ScratchMLPClassifier`
+with any hyperparameters and saves it, with the dataset and its class names;
+``predict`` classifies PNG images, ``.npy`` arrays or test images of the
+model's dataset with a saved model, by class name. Each command is a module
+of this package with an ``add_parser(commands)`` and a ``run(args, argv)``.
 
 Both ``python -m sknnscratch`` and the ``sknnscratch`` script call
 :func:`main`.  Wrong arguments end in argparse's usage message (exit code 2);
@@ -66,7 +67,8 @@ def _build_parser():
         prog="sknnscratch",
         description=(
             "A scikit-learn compatible MLP on a from-scratch NumPy engine, "
-            "trained and compared on the MNIST digits bundled with the package."
+            "trained and compared on the MNIST digits or Fashion-MNIST, both "
+            "bundled with the package."
         ),
         epilog=(
             "examples:\n"
@@ -74,8 +76,9 @@ def _build_parser():
             "(takes minutes)\n"
             "  sknnscratch compare --train-size 10000 --svc-train-size 5000 "
             "--max-iter 5\n"
+            "  sknnscratch compare --dataset fashion-mnist --models mlp,sklearn-mlp\n"
             "  sknnscratch train --hidden-layer-sizes 256,128 --dropout 0.2\n"
-            "  sknnscratch predict model.safetensors digit.png --mnist-index 0,1,2\n"
+            "  sknnscratch predict model.safetensors digit.png --index 0,1,2\n"
             "\n"
             "Run 'sknnscratch COMMAND --help' for the options of a command."
         ),

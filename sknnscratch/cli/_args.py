@@ -143,17 +143,18 @@ def int_or_inf(text):
         ) from None
 
 
-#: The classes of MNIST, the only labels ``--class-weight`` can name.
-_DIGITS = range(N_CLASSES)
+#: The labels of every dataset the commands train on (MNIST's digits,
+#: Fashion-MNIST's classes by index): the only ones ``--class-weight`` can name.
+_LABELS = range(N_CLASSES)
 
 
 def class_weight(text):
     """``balanced``, ``none`` or ``CLASS:WEIGHT,...`` such as ``0:1,8:2.5``.
 
     The estimator checks a ``class_weight`` dict only once ``fit`` sees the
-    labels, after MNIST is loaded; every command trains on MNIST, whose
-    classes are the digits 0-9, so a typo is reported here at once, naming
-    the class at fault.
+    labels, after the data are loaded; every command trains on labels 0-9
+    (MNIST's digits, Fashion-MNIST's classes by index), so a typo is
+    reported here at once, naming the class at fault.
     """
     if text.strip().lower() in ("balanced", "none"):
         return scalar(text.strip().lower())
@@ -169,10 +170,11 @@ def class_weight(text):
             label = int(label_text)
         except ValueError:
             label = None
-        if label not in _DIGITS:
+        if label not in _LABELS:
             raise argparse.ArgumentTypeError(
-                f"class {label_text!r} in {text!r} is not an MNIST class: the "
-                "classes are the digits 0-9"
+                f"class {label_text!r} in {text!r} is not one of the labels 0-9: "
+                "MNIST's digits, or Fashion-MNIST's classes in order (0 "
+                "T-shirt/top to 9 Ankle boot)"
             )
         if label in weights:
             raise argparse.ArgumentTypeError(
@@ -185,7 +187,7 @@ def class_weight(text):
                 f"the weight of class {label} must be a number, got {weight_text!r}"
             ) from None
     try:  # the estimator's own check of the weights
-        class_weight_per_class(weights, np.asarray(_DIGITS))
+        class_weight_per_class(weights, np.asarray(_LABELS))
     except ValueError as exc:
         raise argparse.ArgumentTypeError(one_line(exc)) from None
     return weights

@@ -47,10 +47,14 @@ def prepare_model_path(path):
     return path
 
 
-def save_model(estimator, path):
-    """Save a fitted model as a safetensors file, the format ``predict`` loads."""
+def save_model(estimator, path, dataset):
+    """Save a fitted model as a safetensors file, the format ``predict`` loads.
+
+    The file records the :class:`~._data.Dataset` the model was trained on
+    and its class names, which ``predict`` shows.
+    """
     try:
-        save(estimator, path)
+        save(estimator, path, metadata=dataset.metadata())
     except OSError as exc:
         raise CLIError(f"cannot save the model to {path}: {exc}") from None
 

@@ -19,6 +19,7 @@ from ._args import (
     scalar,
     str_or_list,
 )
+from ._augment import AUGMENTATIONS, augmentation
 from ._text import format_value
 
 __all__ = ["add_hyperparameter_flags", "estimator_defaults", "preset_help"]
@@ -42,10 +43,17 @@ _SPECIAL_FLAGS = {
     "class_weight": (
         class_weight,
         "balanced|none|C:W,...",
-        "E.g. 0:1,8:2.5: classes are the digits 0-9, weights finite and 0 or more; "
-        "classes left out weigh 1.",
+        "E.g. 0:1,8:2.5: classes are the labels 0-9 (Fashion-MNIST's by index), "
+        "weights finite and 0 or more; classes left out weigh 1.",
     ),
     "n_iter_no_change": (int_or_inf, "N|inf", "'inf' never stops on a plateau."),
+    "augment": (
+        augmentation,
+        "|".join(AUGMENTATIONS),
+        "Random deformations of the training images: 'affine' (shift, rotation, "
+        "scale, shear), 'elastic' (Simard's elastic distortion), 'both' or "
+        "'none'; --augment-strength scales them.",
+    ),
 }
 
 #: Other spellings of a hyperparameter flag: ``--optimizer`` is the name the
@@ -84,7 +92,8 @@ def _parameter_docs(estimator_class):
         First sentence of each parameter's description, followed by the
         allowed values when its type line lists them as ``{...}``.
     """
-    doc = inspect.getdoc(estimator_class) or ""
+    # A type line continued with a backslash is one line.
+    doc = (inspect.getdoc(estimator_class) or "").replace("\\\n", "")
     match = re.search(r"^Parameters\n-+\n(.*?)(?=^\w[\w ]*\n-+\n|\Z)", doc, re.S | re.M)
     if match is None:
         return {}
@@ -150,6 +159,14 @@ def add_hyperparameter_flags(parser):
             options["type"], options["metavar"] = kind, _METAVARS.get(kind, "VALUE")
         flags = ["--" + name.replace("_", "-"), *_FLAG_ALIASES.get(name, [])]
         group.add_argument(*flags, **options)
+    group.add_argument(
+        "--augment-strength",
+        type=float,
+        default=argparse.SUPPRESS,
+        metavar="X",
+        help="Multiply every strength of the augmentation in effect (from "
+        "--augment or the preset) by X: 0.5 deforms half as much. Default: 1.",
+    )
 
 
 def _flag_help(name, summary, default):

@@ -19,7 +19,7 @@ from ._progress import epoch_bar, status
 from ._report import Result
 from ._text import format_value, join_notes, one_line, plural
 
-__all__ = ["MODEL_NAMES", "RUNNERS", "sklearn_mlp"]
+__all__ = ["MODEL_NAMES", "RUNNERS", "sklearn_mlp", "twin_differences"]
 
 #: The models ``compare`` knows, by their ``--models`` name, in table order.
 MODEL_NAMES = {
@@ -61,24 +61,76 @@ def _score(name, model, X_train, y_train, data, fit_context, predict_context, no
     )
 
 
-def _describe_mlp(params, n_epochs, dropout=True):
+def _describe_mlp(params, n_epochs, twin=False):
     """A short description of an MLP's settings for the table's note column.
 
-    With ``dropout=False`` (scikit-learn's MLPClassifier) a preset's dropout
-    shows as 'no dropout*', which the table's footnote explains.
+    With ``twin=True`` (scikit-learn's MLPClassifier trained on the preset's
+    settings) what it cannot match is marked with '*', which the table's
+    footnote explains (:func:`twin_differences`).
     """
     sizes = params["hidden_layer_sizes"]
     sizes = (sizes,) if isinstance(sizes, int) else tuple(sizes)
-    parts = [
-        f"{'+'.join(map(str, sizes))} {format_value(params['activation'])}",
-        f"{params['solver']} lr={params['learning_rate_init']:g}",
-        f"batch {params['batch_size']}",
-        plural(n_epochs, "epoch"),
-    ]
+    rate = f"{params['solver']} lr={params['learning_rate_init']:g}"
+    if params["learning_rate"] != "constant" and params["solver"] != "lbfgs":
+        rate += f" {params['learning_rate']}"
+    parts = [f"{'+'.join(map(str, sizes))} {format_value(params['activation'])}"]
     if params["dropout"]:
-        text = f"dropout {format_value(params['dropout'])}" if dropout else None
-        parts.insert(1, text or "no dropout*")
+        parts.append(
+            "no dropout*" if twin else f"dropout {format_value(params['dropout'])}"
+        )
+    if params["augment"] is not None:
+        parts.append("no augmentation*" if twin else "augmented")
+    if twin and params["alpha_bias"]:
+        parts.append("no alpha_bias*")
+    if twin and _ignored_schedule(params):
+        rate = f"{params['solver']} lr={params['learning_rate_init']:g} constant*"
+    parts += [rate, f"batch {params['batch_size']}", plural(n_epochs, "epoch")]
     return ", ".join(parts)
+
+
+#: The schedules scikit-learn's MLPClassifier has (applied with 'sgd' only).
+SKLEARN_SCHEDULES = {"constant", "invscaling", "adaptive"}
+
+
+def _ignored_schedule(params):
+    """Whether scikit-learn's twin trains at a constant rate where ours does not."""
+    schedule, solver = params["learning_rate"], params["solver"]
+    if schedule == "constant" or solver == "lbfgs":
+        return False
+    return schedule not in SKLEARN_SCHEDULES or solver != "sgd"
+
+
+def twin_differences(params):
+    """What scikit-learn's MLPClassifier twin of ``params`` trains without.
+
+    One phrase per difference, each read after "scikit-learn's MLPClassifier
+    has", for the table's footnote: the twin copies every parameter the two
+    estimators share, and cannot do the rest.
+    """
+    differences = []
+    if params["dropout"]:
+        differences.append(
+            f"no dropout: it trains the same network without the dropout of "
+            f"{format_value(params['dropout'])}"
+        )
+    if params["augment"] is not None:
+        differences.append(
+            "no augmentation: it trains on the images as they are, not on "
+            "freshly deformed ones every epoch"
+        )
+    schedule = params["learning_rate"]
+    if _ignored_schedule(params) and schedule not in SKLEARN_SCHEDULES:
+        differences.append(
+            f"no '{schedule}' schedule: its rate stays {params['learning_rate_init']:g}"
+        )
+    elif _ignored_schedule(params):
+        differences.append(
+            f"'{schedule}' learning rates for solver='sgd' only: with "
+            f"'{params['solver']}' its rate stays {params['learning_rate_init']:g}"
+        )
+    if params["alpha_bias"]:
+        differences.append("no alpha_bias: its biases are not penalised")
+    return differences
 
 
 def _run_scratch_mlp(data, params, args):
@@ -98,7 +150,7 @@ def _run_scratch_mlp(data, params, args):
 
 
 def _sklearn_mlp_params(scratch_params):
-    """MLPClassifier settings matching a ScratchMLPClassifier's, minus dropout.
+    """MLPClassifier settings matching a ScratchMLPClassifier's as near as it can.
 
     Every parameter the two share by name is copied (architecture, epochs,
     batch size, solver, learning rate, alpha, tol, seed, Adam's betas, ...).
@@ -107,7 +159,11 @@ def _sklearn_mlp_params(scratch_params):
     """
     shared = set(MLPClassifier().get_params()) & set(scratch_params)
     shared -= {"verbose", "warm_start"}
-    return {name: scratch_params[name] for name in shared}
+    params = {name: scratch_params[name] for name in shared}
+    if params["learning_rate"] not in SKLEARN_SCHEDULES:
+        # Its nearest: a constant rate (see twin_differences).
+        params["learning_rate"] = "constant"
+    return params
 
 
 def sklearn_mlp(params):
@@ -139,7 +195,7 @@ def _run_sklearn_mlp(data, params, args):
         data,
         status(f"{name}: fitting, no per-epoch progress available", args.quiet),
         status(f"{name}: predicting", args.quiet),
-        lambda fitted: _describe_mlp(full, fitted.n_iter_, dropout=False),
+        lambda fitted: _describe_mlp(full, fitted.n_iter_, twin=True),
     ), model
 
 

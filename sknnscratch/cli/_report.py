@@ -125,7 +125,7 @@ def write_report(folder, results, footnote, model, data, argv, *, plots, quiet):
         Printed under the table, or empty.
     model : ScratchMLPClassifier or None
         The fitted model to save and plot; None when ``--models`` left it out.
-    data : MNISTData
+    data : ImageData
         The data the models were trained and scored on.
     argv : list of str
         The command's arguments, recorded in results.md.
@@ -136,7 +136,7 @@ def write_report(folder, results, footnote, model, data, argv, *, plots, quiet):
     """
     written = []
     if model is not None:
-        save_model(model, folder / DEFAULT_MODEL)
+        save_model(model, folder / DEFAULT_MODEL, data.dataset)
         written.append(DEFAULT_MODEL)
     _write_csv(folder / "results.csv", results)
     written.append("results.csv")
@@ -156,8 +156,8 @@ def write_report(folder, results, footnote, model, data, argv, *, plots, quiet):
     if not plots:
         print("(plots skipped: --no-plots)")
     print(
-        "Classify digits with the saved model: sknnscratch predict "
-        f"{folder / DEFAULT_MODEL} --mnist-index 0,1,2"
+        f"Classify {data.dataset.items} with the saved model: sknnscratch predict "
+        f"{folder / DEFAULT_MODEL} --index 0,1,2"
     )
 
 
@@ -169,7 +169,12 @@ def _save_plots(model, data, folder, quiet):
     try:
         with status("Drawing the report plots", quiet):
             return save_report_plots(
-                model, data.X_test, data.y_test, folder, image_shape=IMAGE_SHAPE
+                model,
+                data.X_test,
+                data.y_test,
+                folder,
+                image_shape=IMAGE_SHAPE,
+                class_names=data.dataset.class_names,
             )
     except OSError as exc:  # check_report_paths cannot foresee a full disk
         raise CLIError(f"cannot write the plots to {folder}: {exc}") from None
@@ -231,7 +236,7 @@ def _machine_info():
 def _markdown_report(results, footnote, model, data, plots, argv):
     """The text of results.md."""
     lines = [
-        "# sknnscratch compare: MNIST",
+        f"# sknnscratch compare: {data.dataset.name}",
         "",
         data_summary(data),
         "",

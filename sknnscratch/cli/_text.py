@@ -1,5 +1,7 @@
 """How values and messages are written for the command-line user."""
 
+from ._augment import augmentation_name
+
 __all__ = ["format_value", "join_notes", "one_line", "plural"]
 
 
@@ -11,6 +13,9 @@ def format_value(value):
         return ",".join(str(item) for item in value)
     if value is None:
         return "none"
+    # An augment transform: its --augment name, else its repr on one line.
+    if callable(value):
+        return augmentation_name(value) or " ".join(repr(value).split())
     return str(value)
 
 

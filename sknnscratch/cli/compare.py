@@ -1,12 +1,21 @@
-"""``sknnscratch compare``: four models on MNIST, a table and a report folder."""
+"""``sknnscratch compare``: four models on MNIST (or Fashion-MNIST), a table and
+a report folder.
+"""
 
 import argparse
 
 import numpy as np
 
+from .._classifier import ScratchMLPClassifier
 from ..presets import PRESETS
 from ._args import HelpFormatter, add_train_size, positive_int, split_commas
-from ._data import data_summary, load_mnist, subsample
+from ._data import (
+    DEFAULT_DATASET,
+    add_dataset,
+    data_summary,
+    load_dataset,
+    subsample,
+)
 from ._errors import (
     CLIError,
     divergence_message,
@@ -15,9 +24,9 @@ from ._errors import (
     warnings_as_lines,
 )
 from ._files import prepare_folder
-from ._models import MODEL_NAMES, RUNNERS, sklearn_mlp
+from ._models import MODEL_NAMES, RUNNERS, sklearn_mlp, twin_differences
 from ._report import check_report_paths, text_table, write_report
-from ._text import format_value, join_notes, one_line
+from ._text import join_notes, one_line
 
 __all__ = ["add_parser", "run"]
 
@@ -39,12 +48,14 @@ def add_parser(commands):
     parser = commands.add_parser(
         "compare",
         help="train ScratchMLPClassifier, an SVC, sklearn's MLPClassifier and a "
-        "baseline on MNIST; print and save a comparison",
+        "baseline on MNIST or Fashion-MNIST; print and save a comparison",
         description=(
             "Train ScratchMLPClassifier, SVC(C=10, kernel='rbf'), scikit-learn's "
-            "MLPClassifier (same network and training settings, no dropout) and "
-            "AverageDarknessClassifier on the official 60,000 MNIST training "
-            "images, score them on the 10,000 test images, print a table and "
+            "MLPClassifier (the same network and training settings, as near as "
+            "it has them: the table's footnote says what differs) and "
+            "AverageDarknessClassifier on the official 60,000 training images of "
+            "MNIST or Fashion-MNIST (--dataset), score them on the 10,000 test "
+            "images, print a table and "
             "write a report folder: results.md, results.csv, plots of the "
             "ScratchMLPClassifier and the fitted model as model.safetensors (for "
             "'sknnscratch predict'). The full run takes several minutes, most "
@@ -55,10 +66,12 @@ def add_parser(commands):
             "  sknnscratch compare                # the full comparison\n"
             "  sknnscratch compare --train-size 10000 --svc-train-size 5000 "
             "--max-iter 5   # under a minute\n"
-            "  sknnscratch compare --models mlp,sklearn-mlp --preset best"
+            "  sknnscratch compare --models mlp,sklearn-mlp --preset best\n"
+            "  sknnscratch compare --dataset fashion-mnist --models mlp,sklearn-mlp"
         ),
         formatter_class=HelpFormatter,
     )
+    add_dataset(parser)
     parser.add_argument(
         "--models",
         type=_model_list,
@@ -93,10 +106,11 @@ def add_parser(commands):
     )
     parser.add_argument(
         "--output",
-        default="reports/compare",
         metavar="DIR",
         help="report folder, created if needed; files in it are overwritten "
-        "(default: %(default)s)",
+        f"(default: {_default_output('mnist')}, or "
+        f"{_default_output('fashion-mnist')} with --dataset fashion-mnist, so "
+        "that one dataset's report does not replace the other's)",
     )
     parser.add_argument(
         "--no-plots", action="store_true", help="do not draw the PNG plots"
@@ -110,7 +124,7 @@ def add_parser(commands):
 
 def run(args, argv):
     """``sknnscratch compare``: fit, score, print the table, write the report."""
-    folder = prepare_folder(args.output)
+    folder = prepare_folder(args.output or _default_output(args.dataset))
     check_report_paths(folder, "mlp" in args.models, with_plots=not args.no_plots)
     _check_svc_train_size(args.svc_train_size, args.train_size)
     params = dict(PRESETS[args.preset])
@@ -118,7 +132,7 @@ def run(args, argv):
         params["max_iter"] = args.max_iter
     if "sklearn-mlp" in args.models:
         sklearn_mlp(params)  # a preset it cannot match fails before any training
-    data = load_mnist()
+    data = load_dataset(args.dataset)
     data.X_train, data.y_train = subsample(
         data.X_train, data.y_train, args.train_size, "--train-size"
     )
@@ -156,6 +170,15 @@ def run(args, argv):
         quiet=args.quiet,
     )
     return 0
+
+
+def _default_output(dataset):
+    """The report folder of ``dataset`` when no ``--output`` is given."""
+    return (
+        "reports/compare"
+        if dataset == DEFAULT_DATASET
+        else f"reports/compare-{dataset}"
+    )
 
 
 def _fit_error(key, exc, params):
@@ -198,10 +221,8 @@ def _check_svc_train_size(svc_train_size, train_size):
 
 
 def _footnote(results, params):
-    """The table's footnote on the one difference between the two MLPs."""
-    if any("*" in result.note for result in results):
-        return (
-            f"* scikit-learn's MLPClassifier has no dropout: it trains the same "
-            f"network without the dropout of {format_value(params['dropout'])}."
-        )
-    return ""
+    """The table's footnote: what scikit-learn's MLPClassifier could not match."""
+    if not any("*" in result.note for result in results):
+        return ""
+    differences = twin_differences(ScratchMLPClassifier(**params).get_params())
+    return "* scikit-learn's MLPClassifier has " + "; ".join(differences) + "."

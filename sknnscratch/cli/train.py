@@ -1,4 +1,4 @@
-"""``sknnscratch train``: one ScratchMLPClassifier on MNIST, any hyperparameters."""
+"""``sknnscratch train``: one ScratchMLPClassifier on MNIST or Fashion-MNIST."""
 
 import re
 import textwrap
@@ -6,9 +6,11 @@ import time
 from contextlib import nullcontext
 
 from .._classifier import ScratchMLPClassifier
+from ..datasets._mnist_format import IMAGE_SHAPE
 from ..presets import PRESETS
 from ._args import HelpFormatter, add_train_size
-from ._data import load_mnist, subsample
+from ._augment import with_strength
+from ._data import add_dataset, load_dataset, subsample
 from ._errors import (
     CLIError,
     divergence_message,
@@ -28,24 +30,27 @@ def add_parser(commands):
     """Add the ``train`` command to the top-level parser's ``commands``."""
     parser = commands.add_parser(
         "train",
-        help="train one ScratchMLPClassifier on MNIST with any hyperparameters "
-        "and save it",
+        help="train one ScratchMLPClassifier on MNIST or Fashion-MNIST with any "
+        "hyperparameters and save it",
         description=(
-            "Train a ScratchMLPClassifier on the MNIST training images (pixels "
-            "scaled to [0, 1]), print the loss after each epoch and the "
-            "accuracy on the 10,000 test images, and save the model (a "
-            "safetensors file, see sknnscratch.save) for 'sknnscratch predict'. "
-            "Starts from the MNIST preset "
-            "'default'; every hyperparameter flag overrides it."
+            "Train a ScratchMLPClassifier on the 60,000 training images of MNIST "
+            "or Fashion-MNIST (--dataset; pixels scaled to [0, 1], labels 0-9), "
+            "print the loss after each epoch and the accuracy on the 10,000 "
+            "test images, and save the model (a safetensors file, see "
+            "sknnscratch.save, recording the dataset and its class names) for "
+            "'sknnscratch predict'. Starts from the preset 'default'; every "
+            "hyperparameter flag overrides it."
         ),
         epilog=(
             "examples:\n"
             "  sknnscratch train --max-iter 5 --train-size 10000\n"
+            "  sknnscratch train --dataset fashion-mnist --output fashion.safetensors\n"
             "  sknnscratch train --hidden-layer-sizes 256,128 --activation relu,tanh "
             "--dropout 0.2,0.1 --early-stopping --output models/deep.safetensors"
         ),
         formatter_class=HelpFormatter,
     )
+    add_dataset(parser)
     parser.add_argument(
         "--preset",
         choices=[*sorted(PRESETS), "none"],
@@ -75,6 +80,18 @@ def train_params(args):
     for name in estimator_defaults():
         if hasattr(args, name):  # flags not given are absent (SUPPRESS)
             params[name] = getattr(args, name)
+    if hasattr(args, "augment_strength"):
+        if params.get("augment") is None:
+            raise CLIError(
+                "--augment-strength needs an augmentation to scale: give "
+                "--augment affine, elastic or both, or a preset that has one "
+                "(--preset record)"
+            )
+        if not args.augment_strength >= 0:
+            raise CLIError(
+                f"--augment-strength must be 0 or more, got {args.augment_strength}"
+            )
+        params["augment"] = with_strength(params["augment"], args.augment_strength)
     return params
 
 
@@ -83,10 +100,11 @@ def run(args, argv):
     output = prepare_model_path(args.output)
     params = train_params(args)
     model = _checked_estimator(params, args)
-    data = load_mnist()
+    data = load_dataset(args.dataset)
+    name = data.dataset.name
     X, y = subsample(data.X_train, data.y_train, args.train_size, "--train-size")
 
-    print(f"Training ScratchMLPClassifier on {len(y):,} MNIST training images with")
+    print(f"Training ScratchMLPClassifier on {len(y):,} {name} training images with")
     settings = ", ".join(f"{k}={format_value(v)}" for k, v in params.items())
     print(textwrap.fill(settings, 88, initial_indent="  ", subsequent_indent="  "))
     if not args.quiet:
@@ -113,12 +131,12 @@ def run(args, argv):
     print(
         f"Trained {plural(model.n_iter_, unit)}"
         f"{' (then training diverged: see the warning)' if diverged else ''} in "
-        f"{seconds:.1f} s. Test accuracy on the {len(data.y_test):,} MNIST test "
+        f"{seconds:.1f} s. Test accuracy on the {len(data.y_test):,} {name} test "
         f"images: {accuracy:.2%}"
     )
-    save_model(model, output)
+    save_model(model, output, data.dataset)
     print(f"Model saved to {output}")
-    print(f"Try it: sknnscratch predict {output} --mnist-index 0,1,2")
+    print(f"Try it: sknnscratch predict {output} --index 0,1,2")
     return 0
 
 
@@ -162,13 +180,20 @@ def _checked_estimator(params, args):
     ``_check_parameters`` runs what ``fit`` checks first (scikit-learn's
     parameter constraints, then the per-layer rules: sizes, one activation
     and dropout rate per layer, no dropout with L-BFGS); running it now
-    reports a mistake at once instead of after loading MNIST.
+    reports a mistake at once instead of after loading the data.
     """
     model = ScratchMLPClassifier(**params)
     try:
         model._check_parameters()
+        if model.augment is not None:
+            # Also checks the transform's strengths, which the estimator
+            # reaches only once it sees the data.
+            model.augment.check_width(IMAGE_SHAPE[0] * IMAGE_SHAPE[1])
     except ValueError as exc:
-        raise CLIError(one_line(exc) + _preset_hint(exc, args)) from None
+        hint = _preset_hint(exc, args)
+        if hasattr(args, "augment_strength") and not hint:
+            hint = f" (after --augment-strength {args.augment_strength:g})"
+        raise CLIError(one_line(exc) + hint) from None
     return model
 
 

@@ -1,8 +1,9 @@
 """Datasets: the bundled MNIST digits, Fashion-MNIST, a spiral toy problem and
 a reader and writer for the IDX file format they use.
 
-MNIST ships with the repository in ``data/mnist/`` (CC BY-SA 3.0); see
-:func:`load_mnist` for how its files are located and verified.
+MNIST ships with the repository in ``data/mnist/`` (CC BY-SA 3.0) and
+Fashion-MNIST in ``data/fashion-mnist/`` (MIT); see :func:`load_mnist` for how
+their files are located and verified.
 """
 
 from ._checksums import ChecksumError

@@ -1,26 +1,29 @@
-"""Fashion-MNIST, read from a folder of its four IDX files (not bundled)."""
+"""Fashion-MNIST, bundled with the repository in ``data/fashion-mnist/``.
 
-from pathlib import Path
+Found, read and verified as MNIST is (``_mnist_format``); only its name, its
+description and its class names are its own.
+"""
 
 import numpy as np
 
-from ._mnist_format import load_folder
+from ._mnist_format import bundled_folder, find_folder, load_folder
 
-__all__ = ["load_fashion_mnist"]
+__all__ = ["FASHION_CLASS_NAMES", "load_fashion_mnist"]
 
-_FASHION_CLASS_NAMES = np.array(
-    [
-        "T-shirt/top",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle boot",
-    ]
+#: The names of Fashion-MNIST's classes, by label 0-9. Their one home: the
+#: loader's ``target_names`` and the command line's class names come from
+#: here.
+FASHION_CLASS_NAMES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 
 _FASHION_DESCR = """\
@@ -49,59 +52,100 @@ This subset holds {n_samples} samples ({source}).
 """
 
 
-def load_fashion_mnist(data_home, *, subset="train", return_X_y=False):
-    """Load Fashion-MNIST from a folder of the four IDX files.
+def load_fashion_mnist(
+    data_home=None, *, subset="train", return_X_y=False, verify_checksum=True
+):
+    """Load Fashion-MNIST, images of clothing in ten classes (classification).
 
-    Fashion-MNIST is not bundled; download the four files from
-    https://github.com/zalandoresearch/fashion-mnist and pass their folder.
+    ==============   ==================================
+    Classes                                          10
+    Samples total    70,000 (60,000 train, 10,000 test)
+    Dimensionality                                  784
+    Features            integers 0-255, stored as uint8
+    ==============   ==================================
 
     Parameters
     ----------
-    data_home : str or path-like
-        Folder holding ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
-        ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte`` directly,
-        each either gzip-compressed with a ``.gz`` suffix (preferred if both
-        exist) or uncompressed.  No checksums are verified, as none ship.
+    data_home : str or path-like, default=None
+        Folder to read the files from.  It may hold the four Fashion-MNIST
+        files directly or in a ``fashion-mnist/`` subfolder; the subfolder
+        wins if it exists.  When None, the ``fashion-mnist/`` subfolder of
+        the folder named by the ``SKNNSCRATCH_DATA`` environment variable
+        (only the subfolder: that folder may hold MNIST's files directly);
+        when that variable is unset or empty, the copy bundled in the
+        repository's ``data/fashion-mnist/`` folder (present in a source
+        checkout installed with ``pip install -e .``).  Only the first of
+        these three places that is given is looked at, as in
+        :func:`load_mnist`; the file names are MNIST's, each read as
+        ``<name>.gz`` if present, else uncompressed.
+
     subset : {"train", "test", "all"}, default="train"
-        Which part of the official split to return; see :func:`load_mnist`.
+        Which part of the official split to return; ``"all"`` puts the
+        60,000 training samples first, marked by the Bunch's ``is_train``.
+
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
+
+    verify_checksum : bool, default=True
+        If True, check each file's SHA-256 digest before parsing it: a
+        ``.gz`` file against ``SHA256SUMS`` and an uncompressed file against
+        ``SHA256SUMS.uncompressed``, both looked for next to the file.  The
+        bundled copy ships both.  A file in a folder without the matching
+        checksum file (such as a fresh download) is read unverified.
 
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
         The same fields as :func:`load_mnist` returns, except that
-        ``target_names`` holds the ten clothing class names, such as
-        ``"T-shirt/top"``; ``target`` holds their indices 0-9.
+        ``target_names`` holds the ten class names, ``"T-shirt/top"``,
+        ``"Trouser"``, ``"Pullover"``, ``"Dress"``, ``"Coat"``, ``"Sandal"``,
+        ``"Shirt"``, ``"Sneaker"``, ``"Bag"`` and ``"Ankle boot"``;
+        ``target`` holds their indices 0-9.
     (data, target) : tuple if ``return_X_y`` is True
 
     Raises
     ------
     FileNotFoundError
-        If the folder or one of the files is missing; the message names
-        both.
+        If no folder is found, or a file is missing from it; the message
+        names the file, the folder and where the folder came from.
+    ChecksumError
+        If ``verify_checksum`` is True and a file's digest does not match.
     IDXFormatError
         If a file is damaged or does not hold the expected arrays.
 
     See Also
     --------
-    load_mnist : The loader for the bundled MNIST digits.
+    load_mnist : The same loader for the MNIST digits.
+
+    Examples
+    --------
+    >>> from sknnscratch.datasets import load_fashion_mnist
+    >>> fashion = load_fashion_mnist(subset="test")  # doctest: +SKIP
+    >>> fashion.target[:3], fashion.target_names[fashion.target[:3]]  # doctest: +SKIP
+    (array([9, 2, 1]), array(['Ankle boot', 'Pullover', 'Trouser'], dtype='<U11'))
     """
-    folder = Path(data_home).expanduser()
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"{folder}: no such folder for Fashion-MNIST (it is not bundled; "
-            "download its four IDX files from "
-            "https://github.com/zalandoresearch/fashion-mnist into a folder "
-            "and pass that folder as data_home)"
-        )
+    folder, origin = find_folder(
+        data_home,
+        dataset="Fashion-MNIST",
+        subfolder="fashion-mnist",
+        bundled=_bundled_folder(),
+        env_files_directly=False,
+    )
     return load_folder(
         folder,
         subset=subset,
         return_X_y=return_X_y,
-        verify_checksum=False,
+        verify_checksum=verify_checksum,
         dataset="Fashion-MNIST",
-        origin="the data_home argument",
+        origin=origin,
         descr=_FASHION_DESCR,
-        target_names=_FASHION_CLASS_NAMES.copy(),
+        target_names=np.array(FASHION_CLASS_NAMES),
     )
+
+
+def _bundled_folder():
+    """Return where the repository keeps its copy, ``data/fashion-mnist``.
+
+    A function rather than a constant so that tests can redirect it.
+    """
+    return bundled_folder("fashion-mnist")

@@ -1,11 +1,13 @@
-"""Digit images from files, prepared to look like MNIST's.
+"""Images from files, prepared as a model for 28x28 images takes them.
 
 MNIST's digits are white on black, 28x28, with the digit scaled into 20x20
-and centred by its centre of mass. :func:`read_digit_image` brings a PNG (or
-any image Pillow reads) to that form; :func:`read_npy_images` reads arrays of
-images already in it. Both return float32 pixels in [0, 1], one row of
-:data:`N_PIXELS` per image, and raise :class:`ImageFileError` with a message
-meant for the person who gave the file.
+and centred by its centre of mass. :func:`read_image` brings a PNG (or any
+image Pillow reads) to that form for a model of MNIST's digits, and only to
+28x28 grayscale for any other (Fashion-MNIST's clothes);
+:func:`read_npy_images` reads arrays of images already in it. Both return
+float32 pixels in [0, 1], one row of :data:`N_PIXELS` per image, and raise
+:class:`ImageFileError` with a message meant for the person who gave the
+file.
 
 Nothing here unpickles: an ``.npy`` file of Python objects is refused.
 """
@@ -24,7 +26,8 @@ __all__ = [
     "fit_like_mnist",
     "is_npy_file",
     "prepare_like_mnist",
-    "read_digit_image",
+    "read_image",
+    "resize_to_28x28",
     "read_npy_images",
     "scale_pixels",
 ]
@@ -212,20 +215,24 @@ def _npy_pixels(path, array):
 # --- image files ----------------------------------------------------------------
 
 
-def read_digit_image(path):
-    """One image file as MNIST-like pixels, with notes on what was changed.
+def read_image(path, *, digit):
+    """One image file as 28x28 pixels, with notes on what was changed.
 
     The image is converted to grayscale (a transparent background painted
-    white first, as a viewer shows it); a light one is inverted to a white
-    digit on black, and one that is not 28x28 is cropped to its digit and
-    centred in 28x28 (:func:`fit_like_mnist`). Warnings Pillow gives while
-    reading (damaged metadata it skipped) are issued again, once each, with
-    the file's name in front.
+    white first, as a viewer shows it). For a digit (``digit=True``), a
+    light image is inverted to a white digit on black, and one that is not
+    28x28 is cropped to its digit and centred in 28x28
+    (:func:`prepare_like_mnist`); any other image is only resized to 28x28
+    (:func:`resize_to_28x28`). Warnings Pillow gives while reading (damaged
+    metadata it skipped) are issued again, once each, with the file's name
+    in front.
 
     Parameters
     ----------
     path : pathlib.Path
         An image file in any format Pillow reads.
+    digit : bool
+        Whether to prepare the image as MNIST's digits were prepared.
 
     Returns
     -------
@@ -268,7 +275,32 @@ def read_digit_image(path):
         (str(warning.message), warning.category) for warning in caught
     ):
         warnings.warn(f"{path}: {message}", category, stacklevel=2)
-    return prepare_like_mnist(gray)
+    return prepare_like_mnist(gray) if digit else resize_to_28x28(gray)
+
+
+def resize_to_28x28(gray):
+    """Grayscale pixels in [0, 1] resized to 28x28, nothing else changed.
+
+    Parameters
+    ----------
+    gray : ndarray of shape (height, width)
+        The image, 0 black and 1 white.
+
+    Returns
+    -------
+    pixels : ndarray of shape (784,), dtype float32
+    notes : list of str
+        ``["resized from WxH"]``, or empty for an image already 28x28.
+    """
+    if gray.shape == IMAGE_SHAPE:
+        return gray.reshape(N_PIXELS).astype(np.float32), []
+    from PIL import Image
+
+    resized = Image.fromarray(gray.astype(np.float32), mode="F").resize(
+        IMAGE_SHAPE[::-1], Image.Resampling.LANCZOS
+    )
+    pixels = np.clip(np.asarray(resized), 0, 1).reshape(N_PIXELS)
+    return pixels.astype(np.float32), [f"resized from {gray.shape[1]}x{gray.shape[0]}"]
 
 
 def prepare_like_mnist(gray):

@@ -1,22 +1,15 @@
 """The MNIST handwritten digits, bundled with the repository.
 
-Where the files are looked for is MNIST's own business (a ``data_home``
-argument, the ``SKNNSCRATCH_DATA`` environment variable or the bundled copy);
-reading and checking the folder is shared with Fashion-MNIST
-(``_mnist_format``).
+Where the files are looked for (a ``data_home`` argument, the
+``SKNNSCRATCH_DATA`` environment variable or the bundled copy) and how the
+folder is read and checked are shared with Fashion-MNIST (``_mnist_format``).
 """
-
-import os
-from pathlib import Path
 
 import numpy as np
 
-from ._mnist_format import N_CLASSES, load_folder
+from ._mnist_format import N_CLASSES, bundled_folder, find_folder, load_folder
 
 __all__ = ["load_mnist", "load_mnist_split"]
-
-#: Environment variable naming a data folder; see :func:`load_mnist`.
-DATA_ENV_VAR = "SKNNSCRATCH_DATA"
 
 _MNIST_DESCR = """\
 .. _mnist_dataset:
@@ -193,40 +186,19 @@ def load_mnist_split(data_home=None, *, verify_checksum=True):
 
 
 def _bundled_folder():
-    """Return where the repository keeps its copy of MNIST.
+    """Return where the repository keeps its copy of MNIST, ``data/mnist``.
 
-    ``parents[2]`` of ``sknnscratch/datasets/_mnist.py`` is the repository
-    root in a source checkout; the data are not part of an installed wheel.
     A function rather than a constant so that tests can redirect it.
     """
-    return Path(__file__).resolve().parents[2] / "data" / "mnist"
+    return bundled_folder("mnist")
 
 
 def _mnist_folder(data_home):
-    """Pick the MNIST folder; return it and a phrase saying where it came from.
-
-    The phrase ends up in error messages so that a user who forgot an
-    exported ``SKNNSCRATCH_DATA`` can see why an unexpected folder was used.
-    """
-    if data_home is not None:
-        root, origin = Path(data_home).expanduser(), "the data_home argument"
-    elif os.environ.get(DATA_ENV_VAR):
-        root = Path(os.environ[DATA_ENV_VAR]).expanduser()
-        origin = f"the {DATA_ENV_VAR} environment variable"
-    else:
-        folder = _bundled_folder()
-        if not folder.is_dir():
-            raise FileNotFoundError(
-                "No MNIST data found. Looked at, in order: (1) the data_home "
-                f"argument: not given; (2) the {DATA_ENV_VAR} environment "
-                "variable: not set; (3) the copy bundled with the source "
-                f"repository, {folder}: no such folder (it exists only in a "
-                "source checkout installed with `pip install -e .`). Pass "
-                f"data_home, or set {DATA_ENV_VAR}, to a folder holding the "
-                "four MNIST IDX files or a mnist/ subfolder with them."
-            )
-        return folder, "the copy bundled with the repository"
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root}: no such folder (given by {origin})")
-    subfolder = root / "mnist"
-    return (subfolder if subfolder.is_dir() else root), origin
+    """Pick the MNIST folder; return it and where it came from (for messages)."""
+    return find_folder(
+        data_home,
+        dataset="MNIST",
+        subfolder="mnist",
+        bundled=_bundled_folder(),
+        env_files_directly=True,
+    )

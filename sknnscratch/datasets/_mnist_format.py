@@ -2,12 +2,16 @@
 
 Both datasets come as the same four files (training and test images and
 labels, each gzip-compressed or not) holding 28x28 unsigned-byte images and
-labels 0-9; only where they are found and how they are described differ.
-:func:`load_folder` reads such a folder for either loader.  Nothing is cached
+labels 0-9, bundled in the repository's ``data/<name>/`` folders; only their
+names and descriptions differ.  :func:`find_folder` picks the folder to read
+and :func:`load_folder` reads it, for either loader.  Nothing is cached
 between calls: every call reads the files again (about half a second for all
 of MNIST), so a changed or replaced file can never be shadowed by a stale
 in-memory copy.
 """
+
+import os
+from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -15,7 +19,17 @@ from sklearn.utils import Bunch
 from ._checksums import read_verified
 from ._idx import IDXFormatError
 
-__all__ = ["IMAGE_SHAPE", "N_CLASSES", "load_folder"]
+__all__ = [
+    "DATA_ENV_VAR",
+    "IMAGE_SHAPE",
+    "N_CLASSES",
+    "bundled_folder",
+    "find_folder",
+    "load_folder",
+]
+
+#: Environment variable naming a data folder; see :func:`find_folder`.
+DATA_ENV_VAR = "SKNNSCRATCH_DATA"
 
 #: (height, width) of an MNIST or Fashion-MNIST image, in pixels. The one
 #: place the package states it: code that needs the shape (the plots'
@@ -35,6 +49,99 @@ _FEATURE_NAMES = [
     for row in range(IMAGE_SHAPE[0])
     for col in range(IMAGE_SHAPE[1])
 ]
+
+
+def bundled_folder(subfolder):
+    """Where the repository keeps its copy of a dataset: ``data/<subfolder>``.
+
+    ``parents[2]`` of ``sknnscratch/datasets/_mnist_format.py`` is the
+    repository root in a source checkout; the data are not part of an
+    installed wheel.
+    """
+    return Path(__file__).resolve().parents[2] / "data" / subfolder
+
+
+def find_folder(data_home, *, dataset, subfolder, bundled, env_files_directly):
+    """Pick a dataset's folder; return it and a phrase saying where it came from.
+
+    Only the first of three places that is given is looked at, so that a
+    folder lacking the files is an error rather than a reason to read other
+    data from elsewhere: the ``data_home`` argument, then the folder named by
+    the ``SKNNSCRATCH_DATA`` environment variable (if set and not empty), then
+    the copy bundled with the repository.  The phrase ends up in error
+    messages, so that a user who forgot an exported ``SKNNSCRATCH_DATA`` can
+    see why an unexpected folder was used.
+
+    Parameters
+    ----------
+    data_home : str, path-like or None
+        The loader's argument.  The folder may hold the four files directly
+        or in a ``subfolder`` subfolder; the subfolder wins if it exists.
+    dataset : str
+        The dataset's name, for messages.
+    subfolder : str
+        The dataset's folder name in a data folder, such as ``"mnist"``.
+    bundled : pathlib.Path
+        The bundled copy, used when neither of the others is given.
+    env_files_directly : bool
+        Whether the environment variable's folder, like ``data_home``, may
+        hold the files directly.  Only MNIST's may: a general data folder
+        holding MNIST's files must not be read as another dataset's, so the
+        others are read from their subfolder only.
+
+    Returns
+    -------
+    folder : pathlib.Path
+    origin : str
+
+    Raises
+    ------
+    FileNotFoundError
+        If the chosen folder does not exist.
+    """
+    if data_home is not None:
+        root, origin = Path(data_home).expanduser(), "the data_home argument"
+    elif os.environ.get(DATA_ENV_VAR):
+        root = Path(os.environ[DATA_ENV_VAR]).expanduser()
+        origin = f"the {DATA_ENV_VAR} environment variable"
+        if not env_files_directly and root.is_dir():
+            folder = root / subfolder
+            if not folder.is_dir():
+                raise FileNotFoundError(
+                    f"{folder}: no such folder ({dataset} is read from the "
+                    f"{subfolder}/ subfolder of {root}, given by {origin}; "
+                    f"unset {DATA_ENV_VAR} to read the bundled copy)"
+                )
+            return folder, origin
+    else:
+        if not bundled.is_dir():
+            raise FileNotFoundError(
+                f"No {dataset} data found. Looked at, in order: (1) the "
+                f"data_home argument: not given; (2) the {DATA_ENV_VAR} "
+                "environment variable: not set; (3) the copy bundled with the "
+                f"source repository, {bundled}: no such folder (it exists only "
+                "in a source checkout installed with `pip install -e .`). "
+                + _where_to_point(dataset, subfolder, env_files_directly)
+            )
+        return bundled, "the copy bundled with the repository"
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such folder (given by {origin})")
+    folder = root / subfolder
+    return (folder if folder.is_dir() else root), origin
+
+
+def _where_to_point(dataset, subfolder, env_files_directly):
+    """The advice closing the error for data found nowhere."""
+    files = f"the four {dataset} IDX files"
+    if env_files_directly:
+        return (
+            f"Pass data_home, or set {DATA_ENV_VAR}, to a folder holding {files} "
+            f"or a {subfolder}/ subfolder with them."
+        )
+    return (
+        f"Pass data_home as a folder holding {files}, or set {DATA_ENV_VAR} to a "
+        f"folder with a {subfolder}/ subfolder holding them."
+    )
 
 
 def load_folder(

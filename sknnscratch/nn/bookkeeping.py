@@ -89,10 +89,10 @@ class EpochTotals:
         self.n_batches += 1
 
 
-def evaluate(network, data, alpha, metric):
+def evaluate(network, data, alpha, metric, alpha_bias=0.0):
     """Objective and score of the network on a dataset, without dropout."""
     output = network.predict(data.X)
-    loss = network.objective(output, data.Y, data.sample_weight, alpha)
+    loss = network.objective(output, data.Y, data.sample_weight, alpha, alpha_bias)
     score = METRICS[metric](
         data.Y, output, network.output_activation, data.sample_weight
     )
@@ -115,7 +115,7 @@ def record_epoch(state, totals, n_samples, network, validation, config):
     }
     if validation is not None:
         record["val_loss"], record[val_key] = evaluate(
-            network, validation, config.alpha, config.metric
+            network, validation, config.alpha, config.metric, config.alpha_bias
         )
     record["seconds"] = time.perf_counter() - totals.started
     for key in history_keys(config.metric):

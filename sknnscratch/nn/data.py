@@ -2,7 +2,8 @@
 
 A :class:`Dataset` is a design matrix ``X`` (dense or sparse), its target
 matrix ``Y`` and optional sample weights. :func:`minibatches` cuts it into
-the batches of one epoch, in a shuffled order or in row order.
+the batches of one epoch, in a shuffled order or in row order, and
+:func:`augmented` transforms each batch's rows (training-time augmentation).
 """
 
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Dataset", "TrainingData", "minibatches"]
+__all__ = ["Dataset", "TrainingData", "augmented", "minibatches"]
 
 
 @dataclass
@@ -66,3 +67,14 @@ def minibatches(data, batch_size, order=None, buffer=None):
             yield data.rows(slice(start, stop))
         else:
             yield data.rows(order[start:stop], buffer)
+
+
+def augmented(batches, transform, rng):
+    """The ``batches`` with their rows replaced by ``transform(X, rng)``.
+
+    The targets and weights are those of the original rows: a transform
+    (a shifted or distorted image, say) keeps each row's meaning. Its random
+    draws come from ``rng``, the run's stream, so a fit stays reproducible.
+    """
+    for batch in batches:
+        yield Dataset(transform(batch.X, rng), batch.Y, batch.sample_weight)

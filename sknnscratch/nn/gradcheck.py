@@ -43,6 +43,7 @@ def gradient_check(
     sample_weight=None,
     alpha=0.0,
     *,
+    alpha_bias=0.0,
     dropout_seed=None,
     epsilon=1e-6,
     indices=None,
@@ -57,7 +58,9 @@ def gradient_check(
         A small batch and its target matrix.
     sample_weight : ndarray or None
     alpha : float
-        L2 penalty, included in the objective being checked.
+        L2 penalty of the weights, included in the objective being checked.
+    alpha_bias : float
+        L2 penalty of the biases, likewise.
     dropout_seed : int or None
         With dropout layers, the seed every evaluation reuses so that the mask
         is fixed; None evaluates without dropout.
@@ -82,7 +85,9 @@ def gradient_check(
     def objective_and_gradient():
         for layer in dropouts:
             layer.rng = np.random.default_rng(dropout_seed)
-        loss, _ = network.loss_and_gradient(X, Y, sample_weight, alpha, training)
+        loss, _ = network.loss_and_gradient(
+            X, Y, sample_weight, alpha, alpha_bias, training=training
+        )
         return loss
 
     params = network.params

@@ -40,8 +40,8 @@ def train_lbfgs(network, data, config, state):
     data : TrainingData
         ``data.rng`` is not used: L-BFGS draws nothing at random.
     config : TrainingConfig
-        Reads ``alpha``, ``max_iter``, ``max_fun``, ``tol``, ``verbose``,
-        ``metric`` and ``on_epoch_end``.
+        Reads ``alpha``, ``alpha_bias``, ``max_iter``, ``max_fun``, ``tol``,
+        ``verbose``, ``metric`` and ``on_epoch_end``.
     state : TrainingState
 
     Returns
@@ -59,7 +59,12 @@ def train_lbfgs(network, data, config, state):
     def objective(flat):
         network.params[...] = flat
         loss, _ = network.loss_and_gradient(
-            train.X, train.Y, train.sample_weight, config.alpha, training=False
+            train.X,
+            train.Y,
+            train.sample_weight,
+            config.alpha,
+            config.alpha_bias,
+            training=False,
         )
         return loss, network.grads.astype(np.float64)
 
@@ -81,7 +86,7 @@ def train_lbfgs(network, data, config, state):
             network.params[...] = intermediate_result.x
             if validation is not None:
                 record["val_loss"], record[f"val_{config.metric}"] = evaluate(
-                    network, validation, config.alpha, config.metric
+                    network, validation, config.alpha, config.metric, config.alpha_bias
                 )
             record["seconds"] = now - started[0]
             for key in keys:

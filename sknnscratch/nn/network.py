@@ -15,9 +15,11 @@ The objective minimised over a batch with sample weights :math:`s_i` is
 .. math::
 
     J = \frac{1}{\sum_i s_i} \Big( \sum_i s_i\, \ell(y_i, a_i)
-        + \frac{\alpha}{2} \sum_l \lVert W_l \rVert_F^2 \Big)
+        + \frac{\alpha}{2} \sum_l \lVert W_l \rVert_F^2
+        + \frac{\alpha_b}{2} \sum_l \lVert b_l \rVert^2 \Big)
 
-(``alpha`` scaled exactly as in scikit-learn's ``MLPClassifier``).
+(``alpha`` scaled exactly as in scikit-learn's ``MLPClassifier``;
+:math:`\alpha_b` is ``alpha_bias``, 0 unless asked for, scaled the same way).
 """
 
 import numpy as np
@@ -152,7 +154,9 @@ class Network:
         """Output probabilities (or values) for any number of rows, in chunks."""
         return _predict_in_chunks(self.layers, X, self.layer_units[-1], self.dtype)
 
-    def loss_and_gradient(self, X, Y, sample_weight=None, alpha=0.0, training=True):
+    def loss_and_gradient(
+        self, X, Y, sample_weight=None, alpha=0.0, alpha_bias=0.0, training=True
+    ):
         """Objective :math:`J` of one batch, and its gradient into ``grads``.
 
         Parameters
@@ -162,7 +166,10 @@ class Network:
             Targets: label indicator matrix for a classifier.
         sample_weight : ndarray of shape (n_samples,) or None
         alpha : float
-            L2 penalty (scaled as in scikit-learn, see the module docstring).
+            L2 penalty of the weights (scaled as in scikit-learn, see the
+            module docstring).
+        alpha_bias : float
+            L2 penalty of the biases, scaled as ``alpha``.
         training : bool
             Apply dropout (False gives the deterministic objective, as used by
             L-BFGS and by gradient checks without dropout).
@@ -170,7 +177,7 @@ class Network:
         Returns
         -------
         loss : float
-            The objective :math:`J` (data term plus L2 term).
+            The objective :math:`J` (data term plus L2 terms).
         output : ndarray of shape (n_samples, n_outputs)
             The forward pass's output (a buffer view; copy to keep).
         """
@@ -181,7 +188,7 @@ class Network:
             self.grads[...] = 0
             return 0.0, self.forward(X, training)
         output = self.forward(X, training)
-        loss = self.objective(output, Y, sample_weight, alpha)
+        loss = self.objective(output, Y, sample_weight, alpha, alpha_bias)
 
         # Backward: delta at the output, scaled once by s_i / sum(s) so that
         # every gradient downstream is already the weighted mean.
@@ -201,9 +208,14 @@ class Network:
             weights = self.params[: self.n_weights]
             penalty = np.multiply(weights, alpha / weight_sum, out=self._l2_buffer)
             self.grads[: self.n_weights] += penalty
+        # Likewise alpha_bias b / sum(s) for (alpha_bias / 2) ||b||^2 / sum(s):
+        # the biases are few, so a temporary costs nothing here.
+        if alpha_bias:
+            biases = self.params[self.n_weights :]
+            self.grads[self.n_weights :] += biases * (alpha_bias / weight_sum)
         return loss, output
 
-    def objective(self, output, Y, sample_weight=None, alpha=0.0):
+    def objective(self, output, Y, sample_weight=None, alpha=0.0, alpha_bias=0.0):
         """The objective :math:`J` for a given network output (no backward)."""
         per_sample = self.loss.per_sample(Y, output, self.output_activation)
         if sample_weight is None:
@@ -215,6 +227,9 @@ class Network:
         if alpha:
             weights = self.params[: self.n_weights]
             data_loss += 0.5 * alpha * np.dot(weights, weights)
+        if alpha_bias:
+            biases = self.params[self.n_weights :]
+            data_loss += 0.5 * alpha_bias * np.dot(biases, biases)
         return float(data_loss / weight_sum)
 
 

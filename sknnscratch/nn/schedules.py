@@ -1,7 +1,13 @@
-r"""Learning-rate schedules, usable with every optimizer.
+r"""Learning-rate schedules, usable with every step optimizer.
 
-A schedule holds the current ``learning_rate`` and reacts to two events:
+A schedule holds ``learning_rate``, the rate of the next update, and reacts
+to three events:
 
+``on_update(n_updates)``
+    Before a run's first update and after every update; ``n_updates``
+    counts the updates of the run so far (a ``partial_fit`` call continues
+    the count of the calls before it; a ``fit`` starts it at 0). The
+    per-update schedules recompute the rate here.
 ``on_epoch_end(samples_seen)``
     After each epoch; ``samples_seen`` counts training rows so far
     (scikit-learn's ``t_``).
@@ -9,6 +15,8 @@ A schedule holds the current ``learning_rate`` and reacts to two events:
     When the monitored quantity stopped improving for ``n_iter_no_change``
     epochs. Returns ``(stop, message)``: whether training should stop, and
     what happened, for verbose output.
+
+Per epoch, as in scikit-learn:
 
 ``constant``
     :math:`\eta = \eta_0` throughout; a plateau stops training.
@@ -19,9 +27,42 @@ A schedule holds the current ``learning_rate`` and reacts to two events:
 ``adaptive``
     :math:`\eta = \eta_0` until a plateau, then :math:`\eta \leftarrow \eta / 5`;
     stops once :math:`\eta \le 10^{-6}`.
+
+Per update, with :math:`k` the updates done before this one (0 for the
+first):
+
+``inverse_time``
+    :math:`\eta_k = \eta_0 / (1 + d\,k)` with :math:`d` = ``decay`` (the decay
+    of the "Neural Networks from Scratch" book); a plateau stops training.
+``cosine``
+    A linear warm-up over the first :math:`W` updates, then half a cosine
+    from :math:`\eta_0` down to 0 at update :math:`T`:
+
+    .. math::
+
+        \eta_k = \begin{cases}
+            \eta_0\,(k + 1) / W & k < W \\
+            \tfrac{1}{2}\,\eta_0 \left(1 + \cos\left(\pi\,
+                \min\left(1, \tfrac{k - W}{T - W}\right)\right)\right) & k \ge W
+        \end{cases}
+
+    :math:`T` is the planned run, ``max_iter`` epochs of
+    :math:`\lceil n / \text{batch\_size} \rceil` updates, and :math:`W` is
+    ``warmup_iter`` epochs of them. The plan is the same whether or not
+    early stopping ends the run sooner; past :math:`T` the rate stays 0. A
+    plateau stops training.
 """
 
-__all__ = ["SCHEDULES", "Constant", "InvScaling", "Adaptive"]
+import math
+
+__all__ = [
+    "SCHEDULES",
+    "Adaptive",
+    "Constant",
+    "Cosine",
+    "InvScaling",
+    "InverseTime",
+]
 
 
 class Constant:
@@ -31,6 +72,9 @@ class Constant:
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate_init
         self.power_t = power_t
+
+    def on_update(self, n_updates):
+        """Nothing changes at an update."""
 
     def on_epoch_end(self, samples_seen):
         """Nothing changes at an epoch's end."""
@@ -63,5 +107,59 @@ class Adaptive(Constant):
         return False, f"Setting learning rate to {self.learning_rate:f}"
 
 
-#: Schedules keyed by the public ``learning_rate`` option names.
-SCHEDULES = {"constant": Constant, "invscaling": InvScaling, "adaptive": Adaptive}
+class InverseTime(Constant):
+    r"""Decay as :math:`\eta_0 / (1 + d\,k)` with the updates done."""
+
+    def __init__(self, learning_rate_init, decay=0.0):
+        super().__init__(learning_rate_init)
+        self.decay = decay
+
+    def rate(self, k):
+        """The rate of update ``k + 1``, after ``k`` updates."""
+        return self.learning_rate_init / (1.0 + self.decay * k)
+
+    def on_update(self, n_updates):
+        """Set the rate of the next update."""
+        self.learning_rate = self.rate(n_updates)
+
+
+class Cosine(Constant):
+    """Linear warm-up, then half a cosine down to 0 over the planned run."""
+
+    def __init__(self, learning_rate_init, max_iter, updates_per_epoch, warmup_iter=0):
+        super().__init__(learning_rate_init)
+        self.n_updates_planned = max_iter * updates_per_epoch
+        # At most the whole run warms up (then the rate only climbs).
+        self.n_warmup = min(warmup_iter * updates_per_epoch, self.n_updates_planned)
+        self.learning_rate = self.rate(0)
+
+    def rate(self, k):
+        """The rate of update ``k + 1``, after ``k`` updates."""
+        eta_0, warmup, planned = (
+            self.learning_rate_init,
+            self.n_warmup,
+            self.n_updates_planned,
+        )
+        if k >= planned:
+            return 0.0
+        if k < warmup:
+            return eta_0 * (k + 1) / warmup
+        progress = min(1.0, (k - warmup) / max(planned - warmup, 1))
+        return 0.5 * eta_0 * (1.0 + math.cos(math.pi * progress))
+
+    def on_update(self, n_updates):
+        """Set the rate of the next update."""
+        self.learning_rate = self.rate(n_updates)
+
+
+#: Schedules keyed by the public ``learning_rate`` option names. Their
+#: constructors take ``learning_rate_init`` and the estimator parameters of
+#: the same names as their other arguments (``power_t``, ``decay``,
+#: ``max_iter``, ``warmup_iter``), plus ``updates_per_epoch``.
+SCHEDULES = {
+    "constant": Constant,
+    "invscaling": InvScaling,
+    "adaptive": Adaptive,
+    "inverse_time": InverseTime,
+    "cosine": Cosine,
+}

@@ -8,7 +8,7 @@ mini-batch of the training rows:
 3. backward pass: the gradient :math:`\\partial J / \\partial \\theta` of every
    weight and bias, into ``network.grads``;
 4. update: the optimizer's step on ``network.params``, with the schedule's
-   current learning rate.
+   current learning rate (which a per-update schedule then moves on).
 
 (Steps 1-3 are :meth:`~sknnscratch.nn.network.Network.loss_and_gradient`.)
 
@@ -33,7 +33,7 @@ from .bookkeeping import (
     plateau_reached,
     record_epoch,
 )
-from .data import minibatches
+from .data import augmented, minibatches
 from .divergence import EpochStart, is_finite, keep_or_raise
 from .interrupts import deferred_keyboard_interrupt, until_interrupted
 
@@ -47,7 +47,11 @@ class TrainingConfig:
     batch_size: int = 200
     max_iter: int = 200
     shuffle: bool = True
-    alpha: float = 0.0
+    alpha: float = 0.0  # L2 penalty of the weights
+    alpha_bias: float = 0.0  # L2 penalty of the biases
+    # A transform of the training batches' rows (see sknnscratch.augment),
+    # called as augment(X, rng); never applied to validation rows.
+    augment: object = None
     tol: float = 1e-4
     n_iter_no_change: int = 10
     early_stopping: bool = False
@@ -62,22 +66,25 @@ class TrainingConfig:
     max_fun: int = 15000  # L-BFGS only: the budget of objective evaluations
 
 
-def run_epoch(network, optimizer, schedule, batches, alpha, totals):
+def run_epoch(network, optimizer, schedule, batches, config, totals):
     """One pass over the training rows, one update per mini-batch.
 
     Returns None, or the loss if it became inf or NaN (training diverged:
-    the epoch stops before that batch's update). ``totals`` sums the
-    epoch's loss and score.
+    the epoch stops before that batch's update). ``config`` gives the L2
+    penalties; ``totals`` sums the epoch's loss and score.
     """
     for batch in batches:
         # Forward pass, loss and backward pass: network.grads holds dJ/dtheta.
         loss, output = network.loss_and_gradient(
-            batch.X, batch.Y, batch.sample_weight, alpha
+            batch.X, batch.Y, batch.sample_weight, config.alpha, config.alpha_bias
         )
         if not np.isfinite(loss):
             return loss
         # Update: theta <- theta + (the optimizer's step).
         optimizer.step(network.params, network.grads, schedule.learning_rate)
+        # The optimizer counts its updates (t); a per-update schedule sets
+        # the next one's rate from that count.
+        schedule.on_update(optimizer.t)
         totals.add(batch, loss, output, network.output_activation)
     return None
 
@@ -113,6 +120,7 @@ def train_minibatch(network, optimizer, schedule, data, config, state):
         buffer = np.empty((batch_size, train.X.shape[1]), dtype=train.X.dtype)
     epoch_start = EpochStart(network, optimizer)
     n_epochs = 1 if config.single_epoch else config.max_iter
+    schedule.on_update(optimizer.t)  # the rate of this run's first update
 
     with deferred_keyboard_interrupt() as interrupt:
         # completed: epochs of this run so far (of the history: of every run).
@@ -121,13 +129,15 @@ def train_minibatch(network, optimizer, schedule, data, config, state):
             totals = EpochTotals(config.metric)
             order = data.rng.permutation(len(train)) if config.shuffle else None
             batches = minibatches(train, batch_size, order, buffer)
+            if config.augment is not None:
+                batches = augmented(batches, config.augment, data.rng)
             try:
                 diverged_loss = run_epoch(
                     network,
                     optimizer,
                     schedule,
                     until_interrupted(batches, interrupt),
-                    config.alpha,
+                    config,
                     totals,
                 )
             except KeyboardInterrupt:

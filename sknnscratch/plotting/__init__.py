@@ -18,6 +18,9 @@ regressors too (the learning curves then show :math:`R^2`).  The plots of a
 classifier's predictions (:func:`plot_confusion_matrix`,
 :func:`plot_most_confident_errors`, :func:`animate_decision_boundary`)
 refuse a regressor, and :func:`save_report_plots` leaves them out for one.
+The plots that show classes take ``class_names``, one name per entry of
+``classes_`` (such as Fashion-MNIST's ``"T-shirt/top"`` for label 0), and
+show the labels themselves without it.
 """
 
 # One module per plot, over the figure and argument helpers of _figures; this

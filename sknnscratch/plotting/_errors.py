@@ -9,7 +9,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._utils import check_positive_int
 from ..datasets._mnist_format import IMAGE_SHAPE
-from ._figures import check_classifier, check_image_shape, figure_or_new, grid_shape
+from ._figures import (
+    check_class_names,
+    check_classifier,
+    check_image_shape,
+    figure_or_new,
+    grid_shape,
+)
 
 __all__ = ["plot_confusion_matrix", "plot_most_confident_errors"]
 
@@ -21,7 +27,9 @@ _NORMALIZED_NOTE = {
 }
 
 
-def plot_confusion_matrix(estimator, X, y, *, normalize=None, ax=None):
+def plot_confusion_matrix(
+    estimator, X, y, *, normalize=None, class_names=None, ax=None
+):
     """Plot the confusion matrix of ``estimator`` on ``(X, y)``.
 
     A thin wrapper around
@@ -37,6 +45,12 @@ def plot_confusion_matrix(estimator, X, y, *, normalize=None, ax=None):
     normalize : {'true', 'pred', 'all'} or None, default=None
         Normalise counts over the true labels (rows), the predicted labels
         (columns) or all samples; None shows counts.
+    class_names : sequence of str, default=None
+        The name of each class, in the order of ``estimator.classes_``, to
+        label the axes with (such as ``"T-shirt/top"`` for Fashion-MNIST's
+        label 0); None labels them with the classes themselves.  Long names
+        are drawn slanted.  With names, the matrix has one row and column per
+        entry of ``classes_``.
     ax : matplotlib.axes.Axes, default=None
         Axes to draw on; a new figure's when None.
 
@@ -49,9 +63,14 @@ def plot_confusion_matrix(estimator, X, y, *, normalize=None, ax=None):
     ------
     TypeError
         If ``estimator`` has no ``classes_`` (a regressor).
+    ValueError
+        If ``class_names`` does not hold one name per class.
     """
     check_is_fitted(estimator)
     check_classifier(estimator, "plot_confusion_matrix")
+    names = None
+    if class_names is not None:
+        names = check_class_names(estimator, class_names)
     if ax is None:
         ax = Figure(figsize=(7, 6), layout="constrained").add_subplot()
     n_classes = len(estimator.classes_)
@@ -59,6 +78,10 @@ def plot_confusion_matrix(estimator, X, y, *, normalize=None, ax=None):
         estimator,
         X,
         y,
+        # Named classes: the rows and columns are the estimator's classes,
+        # whatever labels y holds, so that the names match them.
+        labels=None if names is None else estimator.classes_,
+        display_labels=names,
         normalize=normalize,
         ax=ax,
         cmap="Blues",
@@ -67,6 +90,10 @@ def plot_confusion_matrix(estimator, X, y, *, normalize=None, ax=None):
         include_values=n_classes <= 20,
         values_format=None if normalize is None else ".2f",
     )
+    if names is not None and max(map(len, names)) > 3:
+        # Long names would overlap side by side under the columns.
+        for label in ax.get_xticklabels():
+            label.set(rotation=45, ha="right", rotation_mode="anchor")
     matrix = display.confusion_matrix
     title = f"Confusion matrix on {_n_rows(X):,} samples"
     if normalize in (None, "all"):
@@ -80,7 +107,14 @@ def plot_confusion_matrix(estimator, X, y, *, normalize=None, ax=None):
 
 
 def plot_most_confident_errors(
-    estimator, X, y, *, image_shape=IMAGE_SHAPE, n_images=16, fig=None
+    estimator,
+    X,
+    y,
+    *,
+    image_shape=IMAGE_SHAPE,
+    n_images=16,
+    class_names=None,
+    fig=None,
 ):
     """Show the misclassified images the model was most sure about.
 
@@ -95,6 +129,9 @@ def plot_most_confident_errors(
         (height, width) of an image; must multiply to n_features.
     n_images : int, default=16
         Most errors shown.
+    class_names : sequence of str, default=None
+        The name of each class, in the order of ``estimator.classes_``, for
+        the titles; None shows the labels themselves.
     fig : matplotlib.figure.Figure, default=None
         An empty figure to draw on; a new one when None.
 
@@ -111,11 +148,15 @@ def plot_most_confident_errors(
         If ``estimator`` has no ``classes_`` (a regressor).
     ValueError
         If ``image_shape`` does not match the number of features, y does not
-        match X, y is not one label per row, or ``n_images`` is not positive.
+        match X, y is not one label per row, ``n_images`` is not positive or
+        ``class_names`` does not hold one name per class.
     """
     check_is_fitted(estimator)
     check_classifier(estimator, "plot_most_confident_errors")
     n_images = check_positive_int(n_images, "n_images")
+    names = dict(
+        zip(estimator.classes_.tolist(), check_class_names(estimator, class_names))
+    )
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 2:
@@ -147,12 +188,16 @@ def plot_most_confident_errors(
         fig.suptitle("Most confident errors")
         return fig
 
+    titles = [f"{names.get(y[row], y[row])} → {names[predicted[row]]}" for row in order]
+    # A title too long for its panel goes on two lines, the probability last.
+    two_lines = max(map(len, titles)) > 14
+    separator = "\n" if two_lines else " "
     n_rows, n_cols = grid_shape(len(order))
-    fig = figure_or_new(fig, (1.9 * n_cols, 2.0 * n_rows + 0.7))
+    fig = figure_or_new(fig, (1.9 * n_cols, (2.3 if two_lines else 2.0) * n_rows + 0.7))
     axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
     # One grey scale for all images so their contrast is comparable.
     low, high = float(X[order].min()), float(X[order].max())
-    for ax, row in zip(axes, order):
+    for ax, row, title in zip(axes, order, titles):
         ax.imshow(
             X[row].reshape(shape),
             cmap="gray_r",
@@ -161,8 +206,8 @@ def plot_most_confident_errors(
             interpolation="nearest",
         )
         ax.set_title(
-            f"{y[row]} → {predicted[row]} ({confidence[row]:.3f})",
-            fontsize=10,
+            f"{title}{separator}({confidence[row]:.3f})",
+            fontsize=9 if two_lines else 10,
             color="tab:red",
         )
     for ax in axes:

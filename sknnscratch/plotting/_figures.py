@@ -10,6 +10,7 @@ from ..datasets._mnist_format import IMAGE_SHAPE
 __all__ = [
     "TRAIN_COLOR",
     "VAL_COLOR",
+    "check_class_names",
     "check_classifier",
     "check_image_shape",
     "figure_or_new",
@@ -67,3 +68,28 @@ def check_classifier(estimator, what):
             "plot_learning_curves, plot_first_layer_weights, "
             "plot_weight_distributions and plot_network_diagram draw regressors."
         )
+
+
+def check_class_names(estimator, class_names):
+    """The name of each of ``estimator.classes_``, as a list of str.
+
+    ``class_names`` names the classes in the order of ``classes_``; None
+    names each class by its label.
+
+    Raises
+    ------
+    ValueError
+        If ``class_names`` does not hold one name per class.
+    """
+    classes = estimator.classes_
+    if class_names is None:
+        return [str(label) for label in classes]
+    if isinstance(class_names, str):  # a str is a sequence too
+        class_names = [class_names]
+    names = [str(name) for name in class_names]
+    if len(names) != len(classes):
+        raise ValueError(
+            f"class_names must hold one name per class, in the order of "
+            f"classes_ ({len(classes)} classes), got {len(names)} names."
+        )
+    return names

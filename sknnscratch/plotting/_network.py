@@ -9,12 +9,12 @@ from matplotlib.patches import Circle
 from sklearn.utils.validation import check_is_fitted
 
 from .._utils import check_positive_int
-from ._figures import figure_or_new
+from ._figures import check_class_names, figure_or_new
 
 __all__ = ["plot_network_diagram"]
 
 
-def plot_network_diagram(estimator, *, max_units_drawn=12, fig=None):
+def plot_network_diagram(estimator, *, max_units_drawn=12, class_names=None, fig=None):
     """Draw the network as columns of units joined by their weights.
 
     Parameters
@@ -23,6 +23,10 @@ def plot_network_diagram(estimator, *, max_units_drawn=12, fig=None):
     max_units_drawn : int, default=12
         Most units drawn per layer; a larger layer shows its first and last
         units around an ellipsis, and its label gives the true count.
+    class_names : sequence of str, default=None
+        The name of each class, in the order of ``estimator.classes_``, to
+        label a classifier's output units with; None labels them with the
+        classes themselves.
     fig : matplotlib.figure.Figure, default=None
         An empty figure to draw on; a new one when None.
 
@@ -38,9 +42,12 @@ def plot_network_diagram(estimator, *, max_units_drawn=12, fig=None):
     ------
     ValueError
         If ``max_units_drawn`` is not an integer >= 2 (one unit and the
-        ellipsis).
+        ellipsis), or ``class_names`` does not hold one name per class.
     """
     check_is_fitted(estimator)
+    classes = None
+    if hasattr(estimator, "classes_"):
+        classes = check_class_names(estimator, class_names)
     max_units = check_positive_int(max_units_drawn, "max_units_drawn", minimum=2)
     sizes = _layer_sizes(estimator)
     n_hidden = len(sizes) - 2
@@ -90,7 +97,6 @@ def plot_network_diagram(estimator, *, max_units_drawn=12, fig=None):
         segments = [[left[i], right[j]] for i in rows for j in cols]
         ax.add_collection(LineCollection(segments, colors=colors, lw=0.9, zorder=1))
 
-    classes = getattr(estimator, "classes_", None)
     for layer, column in enumerate(centres):
         face = "0.85" if layer in (0, len(sizes) - 1) else "white"
         for x, y in column.values():
@@ -102,12 +108,12 @@ def plot_network_diagram(estimator, *, max_units_drawn=12, fig=None):
         ax.text(x, bottom, labels[layer], ha="center", va="top", fontsize=10)
     # Name the output units after the classes they score.
     out_column = centres[-1]
-    class_names = {}
+    unit_names = {}
     if classes is not None and len(classes) == sizes[-1]:
-        class_names = {u: str(classes[u]) for u in out_column}
+        unit_names = {u: classes[u] for u in out_column}
     elif classes is not None and sizes[-1] == 1 and len(classes) == 2:
-        class_names = {0: f"P({classes[1]})"}
-    for unit, text in class_names.items():
+        unit_names = {0: f"P({classes[1]})"}
+    for unit, text in unit_names.items():
         x, y = out_column[unit]
         ax.text(x + radius + 0.15, y, text, va="center", fontsize=9)
 

@@ -8,6 +8,7 @@ damaged files into a test's own folder.
 import contextlib
 import io
 import json
+import re
 import struct
 import warnings
 import zipfile
@@ -33,6 +34,7 @@ __all__ = [
     "assert_one_error_line",
     "baseline",
     "blank_png",
+    "cells",
     "dump",
     "iris_model",
     "npy_header_only",
@@ -108,10 +110,20 @@ def extra(*arguments):
     return lambda folder: list(arguments)
 
 
-def probabilities(out, name):
-    """The ten class probabilities printed on the row of input ``name``."""
+def cells(out, name):
+    """The cells of the row of input ``name``: columns are 2+ spaces apart.
+
+    An empty cell (no true class for a file) disappears, so check the true
+    class on rows of test images only.
+    """
     row = next(line for line in out.splitlines() if line.startswith(name))
-    return [float(cell.split(":")[1]) for cell in row.split()[-10:]]
+    return re.split(r" {2,}", row)
+
+
+def probabilities(out, name):
+    """``{class name: probability}`` as printed on the row of input ``name``."""
+    pairs = (pair.rsplit(": ", 1) for pair in cells(out, name)[-1].split(", "))
+    return {class_name: float(p) for class_name, p in pairs}
 
 
 # --- files ------------------------------------------------------------------------
@@ -149,8 +161,9 @@ def dump(path, obj):
     return path
 
 
-def save(path, estimator):
-    sknnscratch.save(estimator, path)
+def save(path, estimator, metadata=None):
+    """``sknnscratch.save``: without metadata, a file as a user saves one."""
+    sknnscratch.save(estimator, path, metadata=metadata)
     return path
 
 

@@ -1,4 +1,4 @@
-"""Fixtures of the command-line tests: MNIST, a trained model, a tiny one.
+"""Fixtures of the command-line tests: the data, trained models, a tiny one.
 
 Each is module-scoped: every test module makes its own, so none depends on
 another module having run, and no test changes what a fixture made.
@@ -11,7 +11,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from sknnscratch import ScratchMLPClassifier
-from sknnscratch.datasets import load_mnist
+from sknnscratch.datasets import load_fashion_mnist, load_mnist
 from sknnscratch.nn.divergence import DivergenceWarning
 
 from ._support import DIVERGED_LATE, run, save
@@ -41,6 +41,32 @@ def trained(tmp_path_factory):
         "--batch-size",
         "64",
         "--no-shuffle",
+        "--output",
+        str(path),
+    ]
+    code, out, err = run(argv)
+    return code, out, err, path
+
+
+@pytest.fixture(scope="module")
+def fashion_test():
+    return load_fashion_mnist(subset="test", return_X_y=True)
+
+
+@pytest.fixture(scope="module")
+def fashion_trained(tmp_path_factory):
+    """A small model saved by ``train --dataset fashion-mnist``, and the output."""
+    path = tmp_path_factory.mktemp("fashion") / "fashion.safetensors"
+    argv = [
+        "train",
+        "--dataset",
+        "fashion-mnist",
+        "--train-size",
+        "2000",
+        "--max-iter",
+        "3",
+        "--hidden-layer-sizes",
+        "32",
         "--output",
         str(path),
     ]

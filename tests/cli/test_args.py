@@ -75,7 +75,7 @@ def test_types_parse_what_the_docs_show(convert, text, expected):
         (_args.float_or_list, "0.1,a", "a number or comma-separated numbers"),
         (_args.index_list, "1,-1", "indices must be 0 or more"),
         (_args.int_or_inf, "x", "expected an integer or 'inf'"),
-        (_args.class_weight, "10:2", "is not an MNIST class"),
+        (_args.class_weight, "10:2", "is not one of the labels 0-9"),
     ],
 )
 def test_types_refuse_with_a_message(convert, text, message):

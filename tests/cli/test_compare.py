@@ -7,6 +7,7 @@ import pytest
 import sknnscratch
 from sknnscratch import ScratchMLPClassifier
 from sknnscratch.cli import main
+from sknnscratch.persistence import read_metadata
 from sknnscratch.plotting import REPORT_PLOTS
 from sknnscratch.presets import PRESETS
 
@@ -79,7 +80,11 @@ def test_compare_saves_the_scratch_model(compare_run):
     model = sknnscratch.load(folder / "model.safetensors")
     assert isinstance(model, ScratchMLPClassifier)
     assert "results.md, model.safetensors, results.csv" in out
-    assert f"sknnscratch predict {folder / 'model.safetensors'} --mnist-index" in out
+    assert f"sknnscratch predict {folder / 'model.safetensors'} --index" in out
+    assert read_metadata(folder / "model.safetensors") == {
+        "dataset": "mnist",
+        "class_names": [str(digit) for digit in range(10)],
+    }
     assert model.n_iter_ == 2
     assert not hasattr(model, "_skl_callbacks")
 

@@ -134,12 +134,12 @@ BAD_INPUTS = {
     "class-weight-class-10": (
         extra("--class-weight", "10:2"),
         2,
-        "class '10' in '10:2' is not an MNIST class",
+        "class '10' in '10:2' is not one of the labels 0-9",
     ),
     "class-weight-class-a": (
         extra("--class-weight", "a:2"),
         2,
-        "class 'a' in 'a:2' is not an MNIST class",
+        "class 'a' in 'a:2' is not one of the labels 0-9",
     ),
     "class-weight-twice": (
         extra("--class-weight", "1:2,1:3"),

@@ -1,4 +1,8 @@
-"""``sknnscratch predict``: images, arrays and MNIST indices, and bad inputs."""
+"""``sknnscratch predict``: images, arrays and MNIST test images, and bad inputs.
+
+Fashion-MNIST models and model files without a dataset are in
+test_predict_datasets.py.
+"""
 
 import subprocess
 import sys
@@ -15,6 +19,7 @@ from ._support import (
     assert_one_error_line,
     baseline,
     blank_png,
+    cells,
     dump,
     iris_model,
     npy_header_only,
@@ -31,21 +36,29 @@ from ._support import (
 
 
 def test_predict_mnist_indices_shows_true_labels(trained, mnist_test):
-    code, out, err = run(["predict", str(trained[3]), "--mnist-index", "0,1,2"])
+    code, out, err = run(["predict", str(trained[3]), "--index", "0,1,2"])
     assert code == 0, err
     assert out.splitlines()[0].split()[:3] == ["input", "predicted", "true"]
     for index in range(3):
-        row = next(line for line in out.splitlines() if f"#{index} " in line)
-        assert f" {mnist_test[1][index]} " in row
-        assert len(probabilities(out, f"MNIST test #{index}")) == 10
+        name, predicted, true, _ = cells(out, f"MNIST test #{index} ")
+        assert name == f"MNIST test #{index}"
+        assert true == str(mnist_test[1][index])
+        proba = probabilities(out, f"MNIST test #{index} ")
+        assert list(proba) == [str(digit) for digit in range(10)]
+        assert predicted == max(proba, key=proba.get)
     assert "of 3 MNIST test images predicted correctly" in out
+
+
+def test_mnist_index_is_another_name_for_index(trained):
+    expected = run(["predict", str(trained[3]), "--index", "0,5"])
+    assert run(["predict", str(trained[3]), "--mnist-index", "0,5"]) == expected
 
 
 def test_predict_png_with_light_background_is_inverted(trained, mnist_test, tmp_path):
     digit = mnist_test[0][0].reshape(28, 28)
     Image.fromarray(255 - digit).save(tmp_path / "seven.png")
     code, out, err = run(
-        ["predict", str(trained[3]), str(tmp_path / "seven.png"), "--mnist-index", "0"]
+        ["predict", str(trained[3]), str(tmp_path / "seven.png"), "--index", "0"]
     )
     assert code == 0, err
     assert "seven.png (inverted)" in out
@@ -61,7 +74,7 @@ def test_predict_png_of_another_size_is_resized(trained, mnist_test, tmp_path):
     code, out, err = run(["predict", str(trained[3]), str(tmp_path / "big.png")])
     assert code == 0, err
     assert "big.png (inverted, resized from 90x120)" in out
-    assert abs(sum(probabilities(out, "big.png")) - 1) < 0.05
+    assert abs(sum(probabilities(out, "big.png").values()) - 1) < 0.05
 
 
 def test_predict_npy_files(trained, mnist_test, tmp_path):
@@ -74,7 +87,7 @@ def test_predict_npy_files(trained, mnist_test, tmp_path):
             str(trained[3]),
             str(tmp_path / "uint8.npy"),
             str(tmp_path / "float.npy"),
-            "--mnist-index",
+            "--index",
             "1",
         ]
     )
@@ -118,15 +131,16 @@ def test_predict_bad_input_is_an_error(trained, tmp_path, make_input, message):
     ids=["missing", "text", "pickle-refused", "not-an-mlp", "wrong-features"],
 )
 def test_predict_bad_model_is_an_error(tmp_path, make_model, message):
-    code, _, err = run(["predict", str(make_model(tmp_path)), "--mnist-index", "0"])
+    code, _, err = run(["predict", str(make_model(tmp_path)), "--index", "0"])
     assert code == 1
     assert err.startswith("error: ") and message in err
 
 
 def test_predict_index_out_of_range(trained):
-    code, _, err = run(["predict", str(trained[3]), "--mnist-index", "3,10000"])
+    code, _, err = run(["predict", str(trained[3]), "--index", "3,10000"])
     assert code == 1
-    assert "10000 out of range" in err and "0-9999" in err
+    assert err.startswith("error: --index 10000 out of range: the MNIST test set")
+    assert "0-9999" in err
 
 
 def test_predict_without_inputs_is_a_usage_error(trained, capsys):
@@ -184,7 +198,7 @@ def _npy(name, array):
 
 def _model(make):
     """A case: a model file made by ``make``, and an MNIST index to classify."""
-    return lambda folder, model: [str(make(folder)), "--mnist-index", "0"]
+    return lambda folder, model: [str(make(folder)), "--index", "0"]
 
 
 # (arguments after the command, exit code, what the message must say)
@@ -307,10 +321,21 @@ BAD_INPUTS = {
         1,
         "sknnscratch 0.2 or earlier",
     ),
-    "mnist-index-10000": (
-        lambda folder, model: [str(model), "--mnist-index", "3,10000"],
+    "index-10000": (
+        lambda folder, model: [str(model), "--index", "3,10000"],
         1,
-        "10000 out of range",
+        "--index 10000 out of range",
+    ),
+    # The older name is named back to the user who typed it.
+    "mnist-index-10000": (
+        lambda folder, model: [str(model), "--mnist-index", "10000"],
+        1,
+        "--mnist-index 10000 out of range",
+    ),
+    "index-not-a-number": (
+        lambda folder, model: [str(model), "--index", "first"],
+        2,
+        "expected comma-separated integers",
     ),
     "mnist-index-negative": (
         lambda folder, model: [str(model), "--mnist-index", "-1"],

@@ -5,6 +5,7 @@ import pytest
 
 import sknnscratch
 from sknnscratch.cli import _files, main
+from sknnscratch.persistence import read_metadata
 from sknnscratch.presets import MNIST_DEFAULT
 
 from ._support import (
@@ -28,7 +29,11 @@ def test_train_saves_a_model_with_the_flags_given(trained):
     assert model.random_state == 0 and model.tol == 0.0
     assert "epoch 1/3" in out and "epoch 3/3" in out
     assert "Test accuracy on the 10,000 MNIST test images" in out
-    assert str(path) in out
+    assert f"Try it: sknnscratch predict {path} --index 0,1,2" in out
+    assert read_metadata(path) == {
+        "dataset": "mnist",
+        "class_names": [str(digit) for digit in range(10)],
+    }
 
 
 def test_train_writes_a_safetensors_file(trained):
@@ -49,9 +54,9 @@ def test_trained_model_holds_no_callback(monkeypatch, tmp_path):
     # with set_callbacks for the fit and removed after it.
     fitted, save = [], _files.save
 
-    def save_and_keep(model, path):
+    def save_and_keep(model, path, **kwargs):
         fitted.append(model)
-        save(model, path)
+        save(model, path, **kwargs)
 
     monkeypatch.setattr(_files, "save", save_and_keep)
     path = tmp_path / "m.safetensors"

@@ -1,8 +1,9 @@
 """Helpers shared by the datasets tests: the bundled files, small fake MNIST
 folders, damaged files and memory measurement.
 
-The real bundled MNIST files are read only a few times (module-scoped
-fixtures); every corruption test writes its own small files into tmp_path.
+The real bundled MNIST and Fashion-MNIST files are read only a few times
+(module-scoped fixtures); every corruption test writes its own small files
+into tmp_path.
 """
 
 import gzip
@@ -10,13 +11,14 @@ import tracemalloc
 
 import numpy as np
 
-from sknnscratch.datasets import _checksums, _mnist, write_idx
+from sknnscratch.datasets import _checksums, _fashion_mnist, _mnist, write_idx
 
 __all__ = [
     "BOMB_PEAK_LIMIT",
     "BOMB_SIZE",
     "BUNDLED",
     "ENV_VAR",
+    "FASHION_BUNDLED",
     "TEST_FILES",
     "TEST_LABELS_START",
     "TRAIN_FILES",
@@ -29,6 +31,7 @@ __all__ = [
 
 ENV_VAR = "SKNNSCRATCH_DATA"
 BUNDLED = _mnist._bundled_folder()
+FASHION_BUNDLED = _fashion_mnist._bundled_folder()
 TRAIN_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 TEST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 # A fact about the real data, from data/README.md.
@@ -37,9 +40,9 @@ BOMB_SIZE = 200 * 2**20  # bytes after the declared payload
 BOMB_PEAK_LIMIT = 20 * 2**20
 
 
-def sums(name):
+def sums(name, folder=BUNDLED):
     """Parse one of the bundled checksum files into {file name: digest}."""
-    return _checksums.read_sums_file(BUNDLED / name)
+    return _checksums.read_sums_file(folder / name)
 
 
 def flip_byte(path, position):

@@ -1,4 +1,6 @@
-"""Digit images from files, made to look like MNIST's (datasets._images)."""
+"""Images from files, made to look like MNIST's digits or only resized
+(datasets._images).
+"""
 
 import warnings
 
@@ -13,8 +15,9 @@ from sknnscratch.datasets._images import (
     fit_like_mnist,
     is_npy_file,
     prepare_like_mnist,
-    read_digit_image,
+    read_image,
     read_npy_images,
+    resize_to_28x28,
     scale_pixels,
 )
 from sknnscratch.datasets._mnist_format import IMAGE_SHAPE
@@ -116,7 +119,7 @@ def test_a_28x28_white_on_black_digit_is_kept_as_is(tmp_path):
     pixels = (np.arange(784) % 256).astype(np.uint8).reshape(IMAGE_SHAPE)
     pixels[0, :] = 0  # a dark border: no inversion
     Image.fromarray(pixels).save(tmp_path / "d.png")
-    read, notes = read_digit_image(tmp_path / "d.png")
+    read, notes = read_image(tmp_path / "d.png", digit=True)
     assert notes == []
     np.testing.assert_array_equal(read, scale_pixels(pixels).reshape(N_PIXELS))
 
@@ -132,7 +135,7 @@ def test_a_transparent_background_is_painted_white_then_inverted(tmp_path):
     rgba = Image.new("RGBA", (28, 28), (0, 0, 0, 0))
     rgba.putalpha(ink)  # a black square on a transparent background
     rgba.save(tmp_path / "t.png")
-    pixels, notes = read_digit_image(tmp_path / "t.png")
+    pixels, notes = read_image(tmp_path / "t.png", digit=True)
     assert notes == ["inverted"]
     np.testing.assert_allclose(pixels, square(28).reshape(N_PIXELS))
 
@@ -158,10 +161,32 @@ def test_a_blank_image_gives_a_blank_canvas():
     assert canvas.shape == IMAGE_SHAPE and not canvas.any()
 
 
+def test_an_image_that_is_no_digit_is_only_resized(tmp_path):
+    # Fashion-MNIST's clothes: no inversion, cropping or centring.
+    image = square(56, value=0.0, background=1.0, box=(0, 0, 28))  # light, dark TL
+    pixels, notes = resize_to_28x28(image)
+    assert notes == ["resized from 56x56"]
+    canvas = pixels.reshape(IMAGE_SHAPE)
+    assert pixels.dtype == np.float32 and 0 <= canvas.min() and canvas.max() <= 1
+    np.testing.assert_allclose(canvas[:12, :12], 0, atol=0.02)  # still dark
+    np.testing.assert_allclose(canvas[16:, 16:], 1, atol=0.02)  # still light
+    Image.fromarray((image * 255).astype(np.uint8)).save(tmp_path / "c.png")
+    read, notes = read_image(tmp_path / "c.png", digit=False)
+    assert notes == ["resized from 56x56"]
+    np.testing.assert_allclose(read, pixels, atol=1 / 255)
+
+
+def test_a_28x28_image_that_is_no_digit_is_kept_as_is():
+    image = square(28, value=0.0, background=1.0)
+    pixels, notes = resize_to_28x28(image)
+    assert notes == []
+    np.testing.assert_array_equal(pixels, image.reshape(N_PIXELS))
+
+
 def test_unreadable_images_raise_image_file_error(tmp_path):
     (tmp_path / "t.png").write_bytes(b"not an image")
     with pytest.raises(ImageFileError, match="cannot read .* as an image"):
-        read_digit_image(tmp_path / "t.png")
+        read_image(tmp_path / "t.png", digit=True)
 
 
 def test_pillows_warnings_are_issued_again_once_naming_the_file(tmp_path, monkeypatch):
@@ -176,7 +201,7 @@ def test_pillows_warnings_are_issued_again_once_naming_the_file(tmp_path, monkey
     Image.new("L", (28, 28)).save(tmp_path / "d.png")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        read_digit_image(tmp_path / "d.png")
+        read_image(tmp_path / "d.png", digit=True)
     assert [(w.category, str(w.message)) for w in caught] == [
         (UserWarning, f"{tmp_path / 'd.png'}: Corrupt EXIF data")
     ]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from sknnscratch.nn import ACTIVATIONS, LOSSES, Network
 from sknnscratch.nn.gradcheck import gradient_check
@@ -136,3 +136,111 @@ def test_predict_in_chunks_equals_one_forward(monkeypatch):
         net.coefs, net.intercepts, ["relu", "relu", "softmax"], X
     )
     assert_allclose(from_weights, whole)
+
+
+# --- the L2 penalty of the biases (alpha_bias) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("alpha", "alpha_bias"), [(0.0, 0.7), (0.3, 0.7)], ids=["bias-only", "both"]
+)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_gradient_with_bias_penalty(alpha, alpha_bias, weighted):
+    net = make_network(["tanh", "relu"])
+    X, Y = batch(3, "softmax")
+    sw = np.array([0.5, 2.0, 1.0, 0.0, 3.0, 1.0, 1.5]) if weighted else None
+    result = gradient_check(net, X, Y, sw, alpha=alpha, alpha_bias=alpha_bias)
+    assert result["max_relative_error"] < 1e-5, result
+
+
+def test_gradient_check_sees_the_bias_penalty():
+    # The checked objective includes alpha_bias: its gradient differs from
+    # the one without, in the bias block only.
+    net = make_network(["tanh", "tanh"])
+    X, Y = batch(3, "softmax")
+    plain = gradient_check(net, X, Y, alpha=0.2)["analytic"]
+    with_bias = gradient_check(net, X, Y, alpha=0.2, alpha_bias=5.0)["analytic"]
+    n_weights = net.n_weights
+    assert_array_equal(with_bias[:n_weights], plain[:n_weights])
+    assert not np.allclose(with_bias[n_weights:], plain[n_weights:])
+
+
+def biased_network():
+    """A network whose biases are not 0 (the initializer may leave them 0)."""
+    net = make_network(["relu", "tanh"])
+    net.params[net.n_weights :] = np.linspace(
+        -1.0, 1.5, net.params.size - net.n_weights
+    )
+    return net
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_objective_adds_half_alpha_bias_times_squared_bias_norm_over_n(weighted):
+    net = biased_network()
+    X, Y = batch(3, "softmax")
+    sw = np.array([0.5, 2.0, 1.0, 0.0, 3.0, 1.0, 1.5]) if weighted else None
+    total = sw.sum() if weighted else len(X)
+    output = net.forward(X).copy()
+    biases = np.concatenate(net.intercepts)
+    weights = np.concatenate([c.ravel() for c in net.coefs])
+    base = net.objective(output, Y, sw)
+
+    bias_only = net.objective(output, Y, sw, alpha=0.0, alpha_bias=0.8)
+    assert bias_only - base == pytest.approx(0.5 * 0.8 * biases @ biases / total)
+    both = net.objective(output, Y, sw, alpha=0.3, alpha_bias=0.8)
+    penalty = 0.5 * (0.3 * weights @ weights + 0.8 * biases @ biases) / total
+    assert both - base == pytest.approx(penalty)
+    # loss_and_gradient returns the same objective.
+    loss, _ = net.loss_and_gradient(X, Y, sw, 0.3, 0.8)
+    assert loss == pytest.approx(both, rel=1e-14)
+
+
+def test_bias_penalty_gradient_is_alpha_bias_times_b_over_n():
+    net = biased_network()
+    X, Y = batch(3, "softmax")
+    net.loss_and_gradient(X, Y, None, 0.3)
+    plain = net.grads.copy()
+    net.loss_and_gradient(X, Y, None, 0.3, 0.9)
+    difference = net.grads - plain
+    assert_array_equal(difference[: net.n_weights], 0.0)
+    assert_allclose(
+        difference[net.n_weights :],
+        0.9 * net.params[net.n_weights :] / len(X),
+        rtol=1e-12,
+        atol=1e-15,
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+def test_zero_alpha_bias_is_bitwise_the_objective_without_it(dtype, alpha):
+    net = make_network(["relu", "tanh"], dtype=dtype)
+    X, Y = batch(3, "softmax")
+    X, Y = X.astype(dtype), Y.astype(dtype)
+    sw = np.array([0.5, 2.0, 1.0, 0.0, 3.0, 1.0, 1.5], dtype=dtype)
+    for weights in (None, sw):
+        loss_default, out_default = net.loss_and_gradient(X, Y, weights, alpha)
+        out_default = out_default.copy()
+        grads_default = net.grads.copy()
+        loss_zero, out_zero = net.loss_and_gradient(X, Y, weights, alpha, 0.0)
+        assert loss_zero == loss_default
+        assert out_zero.tobytes() == out_default.tobytes()
+        assert net.grads.tobytes() == grads_default.tobytes()
+        objective = net.objective(out_zero, Y, weights, alpha, alpha_bias=0.0)
+        assert objective == net.objective(out_zero, Y, weights, alpha)
+
+
+def test_float32_network_stays_float32_with_bias_penalty():
+    net = make_network(["relu", "relu"], dtype=np.float32)
+    X, Y = batch(3, "softmax")
+    loss, _ = net.loss_and_gradient(
+        X.astype(np.float32), Y.astype(np.float32), None, 0.1, 0.5
+    )
+    assert net.grads.dtype == np.float32 and np.isfinite(loss)
+
+
+def test_zero_weight_batch_gives_no_step_with_bias_penalty():
+    net = biased_network()
+    X, Y = batch(3, "softmax")
+    loss, _ = net.loss_and_gradient(X, Y, np.zeros(len(X)), 1.0, 1.0)
+    assert loss == 0.0 and not net.grads.any()

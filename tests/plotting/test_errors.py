@@ -78,3 +78,45 @@ def test_binary_classifier(tmp_path):
     assert display.confusion_matrix.shape == (2, 2)
     fig = plot_most_confident_errors(model, X, labels, image_shape=(1, 2))
     save(fig, tmp_path / "errors.png")
+
+
+# --- class names ------------------------------------------------------------------
+
+#: Names for the ten digits of load_digits, long enough to be slanted.
+NAMES = [f"class {digit}" for digit in range(10)]
+
+
+def test_confusion_matrix_labels_the_classes_by_name(clf, digits):
+    X, y = digits
+    display = plot_confusion_matrix(clf, X, y, class_names=NAMES)
+    ticks = [label.get_text() for label in display.ax_.get_xticklabels()]
+    assert ticks == NAMES
+    assert [label.get_text() for label in display.ax_.get_yticklabels()] == NAMES
+    assert all(label.get_rotation() == 45 for label in display.ax_.get_xticklabels())
+    assert display.confusion_matrix.sum() == len(y)
+
+
+def test_most_confident_errors_titles_name_the_classes(clf, digits, tmp_path):
+    X, y = digits
+    fig = plot_most_confident_errors(
+        clf, X, y, image_shape=DIGIT_SHAPE, n_images=4, class_names=NAMES
+    )
+    titled = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert len(titled) == 4
+    for title in titled:
+        # Too long for one line: the probability goes on the second.
+        pair, probability = title.split("\n")
+        true, predicted = pair.split(" → ")
+        assert true in NAMES and predicted in NAMES and true != predicted
+        assert 0 < float(probability.strip("()")) <= 1
+    save(fig, tmp_path / "named.png")
+
+
+def test_class_names_must_name_every_class(clf, digits):
+    X, y = digits
+    with pytest.raises(ValueError, match=r"one name per class.*10 classes.*got 9"):
+        plot_confusion_matrix(clf, X, y, class_names=NAMES[:9])
+    with pytest.raises(ValueError, match="one name per class"):
+        plot_most_confident_errors(
+            clf, X, y, image_shape=DIGIT_SHAPE, class_names=NAMES[:9]
+        )

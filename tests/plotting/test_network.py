@@ -39,3 +39,11 @@ def test_network_diagram_ellipsis_and_per_layer_activations(digits):
 def test_network_diagram_bad_input(clf):
     with pytest.raises(ValueError, match="max_units_drawn"):
         plot_network_diagram(clf, max_units_drawn=1)
+
+
+def test_network_diagram_names_the_output_units(clf):
+    names = [f"class {digit}" for digit in range(10)]
+    text = texts_of(plot_network_diagram(clf, class_names=names, max_units_drawn=20))
+    assert all(name in text for name in names)
+    with pytest.raises(ValueError, match="one name per class"):
+        plot_network_diagram(clf, class_names=names[:3])

@@ -2,6 +2,8 @@
 to the model, as PNG files.
 """
 
+from types import SimpleNamespace
+
 import pytest
 from matplotlib.figure import Figure
 
@@ -60,3 +62,40 @@ def test_save_report_plots_of_a_regressor_skips_classifier_plots(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         f"{name}.png" for name in paths
     )
+
+
+def test_save_report_plots_passes_the_class_names_on(
+    clf, digits, tmp_path, monkeypatch
+):
+    from sknnscratch.plotting import _report
+
+    seen = {}
+
+    def record(name):
+        def plot(*args, **kwargs):
+            seen[name] = kwargs.get("class_names")
+            figure = Figure()
+            # plot_confusion_matrix returns a display holding its figure.
+            return SimpleNamespace(figure_=figure) if "confusion" in name else figure
+
+        return plot
+
+    names = (
+        "plot_confusion_matrix",
+        "plot_network_diagram",
+        "plot_most_confident_errors",
+    )
+    for name in names:
+        monkeypatch.setattr(_report, name, record(name))
+    monkeypatch.setattr(
+        Figure, "savefig", lambda self, path, **kwargs: path.write_bytes(b"stub")
+    )
+    X, y = digits
+    class_names = tuple(f"class {digit}" for digit in range(10))
+    save_report_plots(
+        clf, X, y, tmp_path, image_shape=DIGIT_SHAPE, class_names=class_names
+    )
+    assert seen == dict.fromkeys(names, list(class_names))
+    with pytest.raises(ValueError, match="one name per class"):
+        save_report_plots(clf, X, y, tmp_path / "no", class_names=class_names[:2])
+    assert not (tmp_path / "no").exists()  # refused before anything is written
