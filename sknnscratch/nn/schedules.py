@@ -47,10 +47,10 @@ first):
         \end{cases}
 
     :math:`T` is the planned run, ``max_iter`` epochs of
-    :math:`\lceil n / \text{batch\_size} \rceil` updates, and :math:`W` is
-    ``warmup_iter`` epochs of them. The plan is the same whether or not
-    early stopping ends the run sooner; past :math:`T` the rate stays 0. A
-    plateau stops training.
+    :math:`\lceil n / B \rceil` updates (:math:`n` training rows, :math:`B` =
+    ``batch_size``), and :math:`W` is ``warmup_iter`` epochs of them. The
+    plan is the same whether or not early stopping ends the run sooner; past
+    :math:`T` the rate stays 0. A plateau stops training.
 """
 
 import math
