@@ -379,11 +379,18 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
                     data = held_out(data, strata, self.validation_fraction)
                 config.batch_size = batch_size(self, len(data.train))
                 updates_per_epoch = math.ceil(len(data.train) / config.batch_size)
+                if resume:
+                    # The plan of the run's first call: a later chunk of
+                    # another size must not shorten or stretch it.
+                    updates_per_epoch = getattr(
+                        self, "_updates_per_epoch", updates_per_epoch
+                    )
                 optimizer, schedule = optimizer_and_schedule(
                     self, network, resume, updates_per_epoch
                 )
                 train_minibatch(network, optimizer, schedule, data, config, state)
                 self._optimizer_state = {"name": self.solver, **optimizer.state_dict()}
+                self._updates_per_epoch = updates_per_epoch
 
         # 5. Store the fitted state: plain arrays, lists and numbers.
         self.coefs_ = [c.copy() for c in network.coefs]

@@ -281,6 +281,9 @@ TRAINING_STATE = {
     ),
     # Step solvers only: 'lbfgs' keeps no state between fits.
     "_optimizer_state": optional(OptimizerState()),
+    # The mini-batches of an epoch when the run began (step solvers): a
+    # per-update schedule's plan, which later partial_fit calls keep.
+    "_updates_per_epoch": optional(Int(low=1)),
 }
 
 #: The output activations a regression loss may ask for.

@@ -442,7 +442,7 @@ def describe(transform):
         )
     transform._validate()
     params = transform.get_params(deep=False)
-    if name == "Compose":
+    if isinstance(transform, Compose):
         params = {"steps": [describe(step) for step in transform.steps]}
     return {"transform": name, "params": {k: _plain(v) for k, v in params.items()}}
 
@@ -476,7 +476,7 @@ def _build(data, depth):
     expected = cls._get_param_names()
     if not isinstance(params, dict) or not set(params) <= set(expected):
         raise ValueError(f"{name}: params must be a dict with keys among {expected}.")
-    if name == "Compose":
+    if cls is Compose:
         if not isinstance(params.get("steps"), list):
             raise ValueError(f"Compose: 'steps' must be a list, got {params!r}.")
         steps = [_build(step, depth + 1) for step in params["steps"]]

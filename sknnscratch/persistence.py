@@ -70,8 +70,8 @@ _DOCUMENT_TYPES = {
     **{"estimator": str, "params": dict, "attributes": dict, "checksum": str},
 }
 _DOCUMENT_KEYS = {"format", "format_version", *_DOCUMENT_TYPES}
-#: Keys a document has only when there is something to say: a file without
-#: them stays readable by the releases before them.
+#: Keys a document has only when there is something to say (written only
+#: then, so that no empty entry stands in a reader's way).
 _OPTIONAL_TYPES = {"metadata": dict}
 #: The allowlist: the only classes :func:`load` instantiates.
 ESTIMATORS = {

@@ -355,3 +355,26 @@ def test_augment_must_be_callable(digits):
     X, y = digits
     with pytest.raises(ValueError, match="'augment' parameter"):
         classifier(augment="affine").fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "returned, expected",
+    [
+        (lambda X: (X * 255).astype(np.uint8), "returned a uint8 array"),
+        (lambda X: X[:-1], "shape"),
+        (lambda X: X.tolist(), "returned a list"),
+    ],
+    ids=["uint8", "one-row-short", "list"],
+)
+def test_an_augment_that_returns_other_rows_is_refused(returned, expected):
+    X, y = load_digits(return_X_y=True)
+    X = (X[:60] / 16).astype(np.float32)
+    est = ScratchMLPClassifier(
+        hidden_layer_sizes=(4,),
+        max_iter=1,
+        random_state=0,
+        augment=lambda batch, rng: returned(batch),
+    )
+    with pytest.raises(ValueError, match=f"augment must return an array.*{expected}"):
+        est.fit(X, y[:60])
+    assert not hasattr(est, "coefs_")  # nothing half-fitted is left

@@ -304,6 +304,21 @@ def test_cosine_partial_fit_continues_the_count(digits, rates, tmp_path):
     assert rates == pytest.approx([cosine(k, 0.1, 12, 3) for k in range(6, 9)])
 
 
+def test_cosine_partial_fit_keeps_the_first_calls_plan(digits, rates):
+    # Chunks of 150, 50 and 150 rows (3, 1 and 3 updates): the plan is the
+    # first call's, T = 2 calls x 3 updates = 6, whatever size later chunks
+    # have; a small chunk neither shortens nor stretches it.
+    X, y = digits
+    est = classifier(solver="sgd", learning_rate="cosine", learning_rate_init=0.1)
+    est.max_iter = 2
+    est.partial_fit(X, y, classes=np.arange(10))
+    est.partial_fit(X[:50], y[:50])
+    assert est._updates_per_epoch == 3
+    est.partial_fit(X, y)
+    assert rates == pytest.approx([cosine(k, 0.1, planned=6) for k in range(7)])
+    assert rates[3] > 0  # the small chunk trains at the planned rate
+
+
 def test_inverse_time_partial_fit_continues_the_count(digits):
     X, y = digits
     est = classifier(learning_rate="inverse_time", learning_rate_init=0.01, decay=0.5)

@@ -77,4 +77,22 @@ def augmented(batches, transform, rng):
     draws come from ``rng``, the run's stream, so a fit stays reproducible.
     """
     for batch in batches:
-        yield Dataset(transform(batch.X, rng), batch.Y, batch.sample_weight)
+        X = transform(batch.X, rng)
+        # A transform of the user's own must hand back rows the network can
+        # train on; anything else would fail later with a puzzling message,
+        # or train silently on other data (uint8 pixels, say).
+        if not (
+            isinstance(X, np.ndarray)
+            and X.shape == batch.X.shape
+            and X.dtype == batch.X.dtype
+        ):
+            got = (
+                f"{X.dtype} array of shape {X.shape}"
+                if isinstance(X, np.ndarray)
+                else type(X).__name__
+            )
+            raise ValueError(
+                f"augment must return an array like its input ({batch.X.dtype}, "
+                f"shape {batch.X.shape}); it returned a {got}."
+            )
+        yield Dataset(X, batch.Y, batch.sample_weight)

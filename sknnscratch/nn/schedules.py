@@ -49,8 +49,10 @@ first):
     :math:`T` is the planned run, ``max_iter`` epochs of
     :math:`\lceil n / B \rceil` updates (:math:`n` training rows, :math:`B` =
     ``batch_size``), and :math:`W` is ``warmup_iter`` epochs of them. The
-    plan is the same whether or not early stopping ends the run sooner; past
-    :math:`T` the rate stays 0. A plateau stops training.
+    plan is the same whether or not early stopping ends the run sooner, and
+    ``partial_fit`` calls follow the plan of the first (the estimator keeps
+    its ``updates_per_epoch``); past :math:`T` the rate stays 0. A plateau
+    stops training.
 """
 
 import math
