@@ -23,24 +23,14 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from sknnscratch import ScratchMLPClassifier
-from sknnscratch.augment import Compose, ElasticDistortion, RandomAffine
 from sknnscratch.datasets import load_mnist
+from sknnscratch.presets import MNIST_RECORD
 
-#: What every candidate shares: 784-800-800-10 ReLU, Adam with a cosine
-#: decay after one epoch of warm-up, images deformed afresh every epoch.
-BASE = {
-    "hidden_layer_sizes": (800, 800),
-    "activation": "relu",
-    "solver": "adam",
-    "batch_size": 128,
-    "learning_rate_init": 0.001,
-    "learning_rate": "cosine",
-    "warmup_iter": 1,
-    "max_iter": 40,
-    "tol": 0.0,
-    "random_state": 0,
-    "augment": Compose([RandomAffine(), ElasticDistortion()]),
-}
+#: What every candidate shares: the preset's settings (784-800-800-10 ReLU,
+#: Adam with a cosine decay after one epoch of warm-up, batches of 128,
+#: images deformed afresh every epoch, 40 epochs), one source for both; each
+#: candidate sets the dropout, and some the epochs.
+BASE = dict(MNIST_RECORD)
 
 #: The candidates, by name: what each changes in BASE. The first round
 #: compared dropout at 40 epochs (0.0 won); the second, a longer cosine run

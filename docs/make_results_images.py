@@ -23,22 +23,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from make_images import IMAGES, save  # noqa: E402 (docs/, beside this file)
 
 from sknnscratch.datasets import load_mnist  # noqa: E402
 from sknnscratch.presets import MNIST_RECORD  # noqa: E402
 
-DOCS = Path(__file__).resolve().parent
-IMAGES = DOCS / "images"
-RUNS = DOCS / "data" / "mnist_presets.json"
-DPI = 100
-
-
-def save(fig, name):
-    """Save a figure as docs/images/NAME.png and report its size."""
-    path = IMAGES / f"{name}.png"
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
-    print(f"  {path.name} ({path.stat().st_size / 1024:.0f} KiB)")
+RUNS = Path(__file__).resolve().parent / "data" / "mnist_presets.json"
 
 
 def augmented_digits(n_images=8, n_draws=4):

@@ -270,7 +270,7 @@ def _checksum(document, tensors):
 # --- loading ------------------------------------------------------------------
 
 
-def load(path):
+def load(path, *, return_metadata=False):
     """Read an estimator written by :func:`save`.
 
     Nothing in the file is executed: the tensors are plain numbers, the rest is
@@ -282,6 +282,10 @@ def load(path):
     ----------
     path : str or os.PathLike
         A file written by :func:`save`.
+    return_metadata : bool, default=False
+        Also return the file's ``metadata`` (as
+        :func:`~sknnscratch.persistence.read_metadata` does), read in the
+        same pass over the file.
 
     Returns
     -------
@@ -289,6 +293,7 @@ def load(path):
         The fitted estimator, with bitwise the same arrays as the saved one
         (predictions are identical, and ``partial_fit`` continues the same
         random stream).
+    (estimator, metadata) : tuple if ``return_metadata`` is True
 
     Raises
     ------
@@ -305,7 +310,7 @@ def load(path):
     UserWarning
         If the file was written by another sknnscratch version.
     """
-    estimator, version, _ = _load(path)
+    estimator, version, metadata = _load(path)
     if version != package_version():
         warnings.warn(
             f"{path} was saved by sknnscratch {version} and is loaded by "
@@ -314,7 +319,7 @@ def load(path):
             UserWarning,
             stacklevel=2,
         )
-    return estimator
+    return (estimator, metadata) if return_metadata else estimator
 
 
 def read_metadata(path):

@@ -62,6 +62,15 @@ def test_round_trip(model, path, data):
     assert "metadata" not in vars(loaded)
 
 
+def test_load_returns_the_metadata_of_the_same_read(model, path, data):
+    save(model, path, metadata=METADATA)
+    loaded, metadata = load(path, return_metadata=True)
+    assert metadata == METADATA
+    assert_same_outputs(loaded, model, data[0])
+    save(model, path)
+    assert load(path, return_metadata=True)[1] == {}
+
+
 def test_metadata_is_copied_not_kept(model, path):
     metadata = {"classes": ["a", "b"]}
     save(model, path, metadata=metadata)

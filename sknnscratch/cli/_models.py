@@ -71,7 +71,9 @@ def _describe_mlp(params, n_epochs, twin=False):
     sizes = params["hidden_layer_sizes"]
     sizes = (sizes,) if isinstance(sizes, int) else tuple(sizes)
     rate = f"{params['solver']} lr={params['learning_rate_init']:g}"
-    if params["learning_rate"] != "constant" and params["solver"] != "lbfgs":
+    if twin and _ignored_schedule(params):
+        rate += " constant*"
+    elif params["learning_rate"] != "constant" and params["solver"] != "lbfgs":
         rate += f" {params['learning_rate']}"
     parts = [f"{'+'.join(map(str, sizes))} {format_value(params['activation'])}"]
     if params["dropout"]:
@@ -82,8 +84,6 @@ def _describe_mlp(params, n_epochs, twin=False):
         parts.append("no augmentation*" if twin else "augmented")
     if twin and params["alpha_bias"]:
         parts.append("no alpha_bias*")
-    if twin and _ignored_schedule(params):
-        rate = f"{params['solver']} lr={params['learning_rate_init']:g} constant*"
     parts += [rate, f"batch {params['batch_size']}", plural(n_epochs, "epoch")]
     return ", ".join(parts)
 

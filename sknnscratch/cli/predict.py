@@ -22,7 +22,7 @@ from ..datasets._images import (
     read_image,
     read_npy_images,
 )
-from ..persistence import ModelFileError, load, read_metadata
+from ..persistence import ModelFileError, load
 from ._args import HelpFormatter, index_list
 from ._classes import model_classes
 from ._data import DATASETS, load_test_set
@@ -142,8 +142,8 @@ def _load_model(path):
     # runs whatever code it holds. load reads a safetensors file: tensors and
     # one JSON document, nothing executable.
     try:
-        model = load(path)
-        metadata = read_metadata(path)
+        # One read: the model and its metadata come from the same file.
+        model, metadata = load(path, return_metadata=True)
     except ModelFileError as exc:
         # The message names the file and the problem; it ends with a period.
         raise CLIError(
